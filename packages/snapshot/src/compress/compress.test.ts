@@ -1,0 +1,123 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { describe, expect, it } from "vitest";
+import { createCompressStream, createDecompressStream, FrameCompressor, detectContent, type Compression } from "./index.ts";
+
+async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of stream) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+function compressible(n: number): Buffer {
+  const words = ["memory ", "agent ", "reply ", "skill ", "session ", "{\"role\":\"user\"} "];
+  const out = Buffer.alloc(n);
+  let o = 0;
+  for (let i = 0; o < n; i++) o += out.write(words[(i * 7) % words.length]!, o);
+  return out;
+}
+
+async function roundTrip(kind: Compression, input: Buffer, frameSize: number, sliceSize: number) {
+  const slices = [];
+  for (let i = 0; i < input.length; i += sliceSize) slices.push(input.subarray(i, i + sliceSize));
+  const compressed = await collect(Readable.from(slices).pipe(createCompressStream(kind, { frameSize, concurrency: 3 })));
+  const restored = await collect(Readable.from([compressed]).pipe(createDecompressStream(kind)));
+  return { compressed, restored };
+}
+
+describe.each<Compression>(["zstd", "gzip"])("%s frames", (kind) => {
+  it("round-trips inputs of every shape: empty, below, at and across frame boundaries", async () => {
+    for (const size of [0, 1, 999, 1000, 1001, 5000, 12_345]) {
+      const input = Buffer.concat([compressible(size >> 1), randomBytes(size - (size >> 1))]);
+      const { restored } = await roundTrip(kind, input, 1000, 333);
+      expect(restored.equals(input), `size ${size}`).toBe(true);
+    }
+  });
+
+  it("writes a file the standard command-line tool decompresses", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nacre-compress-"));
+    const input = Buffer.concat([compressible(300_000), randomBytes(100_000)]);
+    const { compressed } = await roundTrip(kind, input, 64 * 1024, 10_000);
+    const file = join(dir, kind === "zstd" ? "x.zst" : "x.gz");
+    writeFileSync(file, compressed);
+    execFileSync(kind === "zstd" ? "zstd" : "gzip", ["-d", "-q", "-f", file]);
+    expect(readFileSync(join(dir, "x")).equals(input)).toBe(true);
+    expect(detectContent(compressed)).toBe(kind);
+  });
+
+  it("actually compresses text", async () => {
+    const input = compressible(1_000_000);
+    const { compressed } = await roundTrip(kind, input, 256 * 1024, 65536);
+    expect(compressed.length).toBeLessThan(input.length / 10);
+  });
+});
+
+describe("FrameCompressor", () => {
+  it("emits frames in input order even when later frames finish first, with bounded work in flight", async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const slowFirst = async (block: Buffer) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, block[0] === 0 ? 30 : 1));
+      inFlight--;
+      return Buffer.from(block);
+    };
+    const input = Buffer.alloc(100 * 64);
+    for (let i = 0; i < 100; i++) input.fill(i, i * 64, i * 64 + 64);
+    const out = await collect(Readable.from([input]).pipe(new FrameCompressor(slowFirst, { frameSize: 64, concurrency: 4 })));
+    expect(out.equals(input)).toBe(true);
+    expect(maxInFlight).toBeLessThanOrEqual(4);
+  });
+
+  it("fails the stream when a frame fails, instead of emitting a short file", async () => {
+    const failing = async (block: Buffer) => {
+      if (block[0] === 3) throw new Error("pool exploded");
+      return Buffer.from(block);
+    };
+    const input = Buffer.alloc(10 * 16);
+    for (let i = 0; i < 10; i++) input.fill(i, i * 16, i * 16 + 16);
+    const sink: Buffer[] = [];
+    await expect(
+      pipeline(Readable.from([input]), new FrameCompressor(failing, { frameSize: 16, concurrency: 2 }), async function* (src) {
+        for await (const c of src) sink.push(c as Buffer);
+      }),
+    ).rejects.toThrow("pool exploded");
+  });
+});
+
+describe("detectContent", () => {
+  it("recognises the snapshot magic and rejects anything else", () => {
+    expect(detectContent(Buffer.from("NACRESNP\x01"))).toBe("snapshot");
+    expect(detectContent(Buffer.from("hello world"))).toBe("unknown");
+    expect(detectContent(Buffer.alloc(0))).toBe("unknown");
+  });
+});
+
+describe("zstd frames made by other tools", () => {
+  it("decompresses the zstd CLI's own multi-frame output, with checksums and skippable frames, fed byte by byte", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nacre-zstd-"));
+    const a = compressible(70_000);
+    const b = randomBytes(3000);
+    writeFileSync(join(dir, "a"), a);
+    writeFileSync(join(dir, "b"), b);
+    const fa = execFileSync("zstd", ["-q", "-c", "--check", join(dir, "a")]);
+    const fb = execFileSync("zstd", ["-q", "-c", "--no-check", join(dir, "b")]);
+    const skippable = Buffer.concat([Buffer.from([0x50, 0x2a, 0x4d, 0x18, 5, 0, 0, 0]), Buffer.from("hello")]);
+    const file = Buffer.concat([fa, skippable, fb, fa]);
+    const bytes = [...file].map((x) => Buffer.from([x]));
+    const out = await collect(Readable.from(bytes).pipe(createDecompressStream("zstd")));
+    expect(out.equals(Buffer.concat([a, b, a]))).toBe(true);
+  });
+
+  it("reports garbage after the last frame instead of ignoring it", async () => {
+    const frame = execFileSync("zstd", ["-q", "-c"], { input: Buffer.from("data") });
+    const stream = Readable.from([Buffer.concat([frame, Buffer.from("garbage!")])]).pipe(createDecompressStream("zstd"));
+    await expect(collect(stream)).rejects.toThrow(/E_COMPRESSED_CORRUPT/);
+  });
+});
