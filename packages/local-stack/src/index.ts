@@ -1,2 +1,9 @@
-// placeholder
-export {};
+// The local stack's fixtures: a real S3-compatible server and a faulty network in front of it.
+// Vitest helpers live in the "@nacre/local-stack/vitest" entry.
+export { startS3Server } from "./s3-server.ts";
+export type { S3Server, S3ServerOptions } from "./s3-server.ts";
+export { startFaultyProxy } from "./faulty-proxy.ts";
+export type { FaultAction, FaultRule, FaultyProxy, RecordedRequest } from "./faulty-proxy.ts";
+export { classifyS3Request } from "./classify-s3-request.ts";
+export type { S3RequestKind } from "./classify-s3-request.ts";
+export { DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, LOCAL_REGION } from "./s3-defaults.ts";

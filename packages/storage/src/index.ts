@@ -1,2 +1,9 @@
-// placeholder
-export {};
+// Backup stores: where encrypted snapshots are kept. Two implementations of one contract
+// (BackupStore): S3-compatible buckets (R2 in production) and a plain directory (self-hosted NAS).
+export type { BackupStore, GetOptions, ObjectInfo, PutOptions, PutResult, StoredObject } from "./types.ts";
+export { StorageError, isStorageError } from "./storage-error.ts";
+export type { StorageErrorCode } from "./storage-error.ts";
+export { choosePartSize, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE, SIZE_HEADROOM } from "./choose-part-size.ts";
+export { createS3Store } from "./s3/create-s3-store.ts";
+export type { S3StoreConfig } from "./s3/s3-context.ts";
+export { createFsStore } from "./fs/create-fs-store.ts";
