@@ -24,7 +24,9 @@ node -e '
   try { r = JSON.parse(fs.readFileSync("test-artifacts/vitest.json", "utf8")); }
   catch { console.log("0 passed, 1 failed"); process.exit(0); }
   const skipped = r.numPendingTests + r.numTodoTests;
-  const failed = r.numFailedTests + (r.numFailedTestSuites ?? 0);
+  // A test file that fails to load has no test results of its own; count it as one failure.
+  const brokenFiles = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  const failed = r.numFailedTests + brokenFiles;
   console.log(`${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
 '
 exit "$status"

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
-import { createCompressStream, createDecompressStream, FrameCompressor, detectContent, type Compression } from "./index.ts";
+import { chainStreams } from "../pipeline/chain-streams.ts";
+import { createCompressStream, createDecompressStages, FrameCompressor, detectContent, type Compression } from "./index.ts";
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -26,7 +27,7 @@ async function roundTrip(kind: Compression, input: Buffer, frameSize: number, sl
   const slices = [];
   for (let i = 0; i < input.length; i += sliceSize) slices.push(input.subarray(i, i + sliceSize));
   const compressed = await collect(Readable.from(slices).pipe(createCompressStream(kind, { frameSize, concurrency: 3 })));
-  const restored = await collect(Readable.from([compressed]).pipe(createDecompressStream(kind)));
+  const restored = await collect(chainStreams(Readable.from([compressed]), ...createDecompressStages(kind)));
   return { compressed, restored };
 }
 
@@ -84,8 +85,8 @@ describe("FrameCompressor", () => {
     for (let i = 0; i < 10; i++) input.fill(i, i * 16, i * 16 + 16);
     const sink: Buffer[] = [];
     await expect(
-      pipeline(Readable.from([input]), new FrameCompressor(failing, { frameSize: 16, concurrency: 2 }), async function* (src) {
-        for await (const c of src) sink.push(c as Buffer);
+      pipeline(Readable.from([input]), new FrameCompressor(failing, { frameSize: 16, concurrency: 2 }), async (src: AsyncIterable<Buffer>) => {
+        for await (const c of src) sink.push(c);
       }),
     ).rejects.toThrow("pool exploded");
   });
@@ -111,13 +112,13 @@ describe("zstd frames made by other tools", () => {
     const skippable = Buffer.concat([Buffer.from([0x50, 0x2a, 0x4d, 0x18, 5, 0, 0, 0]), Buffer.from("hello")]);
     const file = Buffer.concat([fa, skippable, fb, fa]);
     const bytes = [...file].map((x) => Buffer.from([x]));
-    const out = await collect(Readable.from(bytes).pipe(createDecompressStream("zstd")));
+    const out = await collect(chainStreams(Readable.from(bytes), ...createDecompressStages("zstd")));
     expect(out.equals(Buffer.concat([a, b, a]))).toBe(true);
   });
 
   it("reports garbage after the last frame instead of ignoring it", async () => {
     const frame = execFileSync("zstd", ["-q", "-c"], { input: Buffer.from("data") });
-    const stream = Readable.from([Buffer.concat([frame, Buffer.from("garbage!")])]).pipe(createDecompressStream("zstd"));
+    const stream = chainStreams(Readable.from([Buffer.concat([frame, Buffer.from("garbage!")])]), ...createDecompressStages("zstd"));
     await expect(collect(stream)).rejects.toThrow(/E_COMPRESSED_CORRUPT/);
   });
 });

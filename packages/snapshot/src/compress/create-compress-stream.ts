@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import { compose, type Duplex, type Transform } from "node:stream";
+import type { Transform } from "node:stream";
 import { FrameCompressor, type CompressFrame } from "./frame-compressor.ts";
 import { ZstdFrameSplitter } from "./zstd-frame-splitter.ts";
 
@@ -30,10 +30,13 @@ export function createCompressStream(kind: Compression, opts: CompressOptions = 
   });
 }
 
-/** A stream that decompresses a zstd or gzip file, including concatenated frames/members. */
-export function createDecompressStream(kind: Compression): Duplex {
-  if (kind === "gzip") return zlib.createGunzip();
-  return compose(new ZstdFrameSplitter(), zlib.createZstdDecompress());
+/**
+ * The stages that decompress a zstd or gzip file, including concatenated frames/members; pipe through
+ * them in order. zstd needs two (see ZstdFrameSplitter).
+ */
+export function createDecompressStages(kind: Compression): Transform[] {
+  if (kind === "gzip") return [zlib.createGunzip()];
+  return [new ZstdFrameSplitter(), zlib.createZstdDecompress()];
 }
 
 function frameFunction(kind: Compression, level: number | undefined): CompressFrame {

@@ -1,0 +1,21 @@
+// Bundles the agent into one file that runs with plain `node` and no node_modules beside it.
+import { build } from "esbuild";
+import { readFileSync } from "node:fs";
+
+const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version?: string };
+
+await build({
+  entryPoints: ["src/bin.ts"],
+  outfile: "dist/nacre-agent.mjs",
+  bundle: true,
+  platform: "node",
+  target: "node24",
+  format: "esm",
+  minify: false,
+  sourcemap: false,
+  legalComments: "none",
+  define: { NACRE_AGENT_VERSION: JSON.stringify(pkg.version ?? "0.1.0") },
+  // Some bundled CommonJS dependencies call require() for Node builtins; give ESM a require.
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __nacreCreateRequire } from 'node:module';\nconst require = __nacreCreateRequire(import.meta.url);" },
+  logLevel: "warning",
+});

@@ -1,0 +1,116 @@
+// `pnpm bench`: the backup and restore figures of issue #2, from whole processes in one run.
+// Prints wall time, MB/s, peak RSS and the ratio of each baseline pipeline's time to ours on the
+// reference data set (`make-dataset.py DIR 1024`), plus peak RSS of `backup now` at 256 MiB and 2 GiB.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { startS3Server } from "@nacre/local-stack";
+
+const repo = resolve(import.meta.dirname, "../../..");
+const bundle = join(repo, "apps/agent/dist/nacre-agent.mjs");
+const benchDir = resolve(process.env.NACRE_BENCH_DIR ?? join(repo, "bench-out"));
+const generator = [join(repo, "../shared/bench/make-dataset.py"), join(repo, "shared/bench/make-dataset.py")].find(existsSync);
+const sizes = (process.env.NACRE_BENCH_SIZES ?? "256,1024,2048").split(",").map(Number);
+const passphrase = "bench passphrase";
+mkdirSync(benchDir, { recursive: true });
+
+interface Run { label: string; seconds: number; rssMiB: number }
+const results: Run[] = [];
+
+/** Runs a shell command under GNU time; returns wall seconds and the largest process's peak RSS. */
+function timed(label: string, command: string, env: NodeJS.ProcessEnv = process.env): Run {
+  const r = spawnSync("/usr/bin/time", ["-f", "NACRE_TIME %e %M", "bash", "-o", "pipefail", "-c", command], { env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const line = r.stderr.split("\n").find((l) => l.startsWith("NACRE_TIME "));
+  if (r.status !== 0 || !line) throw new Error(`${label} failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
+  const [, secs, kib] = line.split(" ");
+  const run = { label, seconds: Number(secs), rssMiB: Number(kib) / 1024 };
+  console.log(`  ${label.padEnd(44)} ${run.seconds.toFixed(2).padStart(7)} s   peak RSS ${run.rssMiB.toFixed(0).padStart(5)} MiB`);
+  results.push(run);
+  return run;
+}
+
+function ensureTool(bin: string, pkg: string) {
+  if (spawnSync("sh", ["-c", `command -v ${bin}`]).status === 0) return;
+  console.log(`  installing ${pkg} from Debian (baseline tool)`);
+  execFileSync("sh", ["-c", `apt-get install -y -qq ${pkg} >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq ${pkg})`], { stdio: "inherit" });
+}
+
+function dataset(sizeMiB: number): { dir: string; bytes: number } {
+  const dir = join(benchDir, `ds-${sizeMiB}`);
+  if (!existsSync(join(dir, ".complete"))) {
+    if (!generator) throw new Error("shared/bench/make-dataset.py not found beside the repo");
+    console.log(`  generating the ${sizeMiB} MiB reference data set in ${dir}`);
+    rmSync(dir, { recursive: true, force: true });
+    execFileSync("python3", [generator, dir, String(sizeMiB)], { stdio: "inherit" });
+    writeFileSync(join(dir, ".complete"), "");
+  }
+  const bytes = Number(execFileSync("du", ["-sb", "--exclude=.complete", dir], { encoding: "utf8" }).split("\t")[0]);
+  execFileSync("sh", ["-c", `tar -C '${dir}' -cf - . > /dev/null`]); // warm the page cache for every contender alike
+  return { dir, bytes };
+}
+
+function agentConfig(name: string, dataDir: string, storage: Record<string, unknown>): string {
+  const path = join(benchDir, `${name}.json`);
+  writeFileSync(path, JSON.stringify({ backup: { include: { stateDir: dataDir, workspace: false }, storage, encryption: { enabled: true, passphrase: "${BACKUP_PASSPHRASE}" }, compression: "zstd" } }, null, 2));
+  return path;
+}
+
+const agentEnv = (extra: Record<string, string> = {}) => ({ ...process.env, BACKUP_PASSPHRASE: passphrase, NACRE_AGENT_STATE_DIR: join(benchDir, "agent-state"), ...extra });
+const newestKey = (config: string, env: NodeJS.ProcessEnv) =>
+  (JSON.parse(execFileSync(process.execPath, [bundle, "backup", "list", "--json", "--config", config], { env, encoding: "utf8" })) as { key: string }[]).at(-1)!.key;
+const mbps = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
+
+console.log(`nacre bench — ${new Date().toISOString()}, node ${process.version}, ${execFileSync("nproc", { encoding: "utf8" }).trim()} cores`);
+ensureTool("zstd", "zstd");
+ensureTool("age", "age");
+
+const ref = dataset(1024);
+console.log(`\nreference set: ${ref.dir}, ${(ref.bytes / 1e6).toFixed(0)} MB`);
+const store = join(benchDir, "store");
+rmSync(store, { recursive: true, force: true });
+const fsConfig = agentConfig("bench-fs", ref.dir, { provider: "fs", path: store });
+const ours = timed("nacre-agent backup now → fs", `node '${bundle}' backup now --force --config '${fsConfig}' > /dev/null 2>&1`, agentEnv());
+
+const s3 = await startS3Server({ dir: join(benchDir, "s3"), buckets: ["bench"] });
+let oursS3: Run;
+try {
+  const s3Config = agentConfig("bench-s3", ref.dir, { provider: "s3", endpoint: s3.endpoint, bucket: "bench", region: s3.region, accessKeyId: "${AWS_ACCESS_KEY_ID}", secretAccessKey: "${AWS_SECRET_ACCESS_KEY}" });
+  oursS3 = timed("nacre-agent backup now → local S3 (s3rver)", `node '${bundle}' backup now --force --config '${s3Config}' > /dev/null 2>&1`, agentEnv({ AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey }));
+} finally {
+  await s3.stop();
+}
+
+const restoreDir = join(benchDir, "restore");
+rmSync(restoreDir, { recursive: true, force: true });
+const key = newestKey(fsConfig, agentEnv());
+const restore = timed("nacre-agent backup restore ← fs", `node '${bundle}' backup restore '${key}' --target '${restoreDir}' --config '${fsConfig}' > /dev/null 2>&1`, agentEnv());
+rmSync(restoreDir, { recursive: true, force: true });
+
+const ageKey = join(benchDir, "age.key");
+if (!existsSync(ageKey)) execFileSync("age-keygen", ["-o", ageKey], { stdio: "ignore" });
+const recipient = execFileSync("age-keygen", ["-y", ageKey], { encoding: "utf8" }).trim();
+const out = join(benchDir, "baseline.out");
+const zstdAge = timed("tar | zstd -T2 | age", `tar -C '${ref.dir}' -cf - . | zstd -q -T2 | age -r ${recipient} > '${out}'`);
+const gzipSsl = timed("tar | gzip -6 | openssl enc -aes-256-ctr", `tar -C '${ref.dir}' -cf - . | gzip -6 | openssl enc -aes-256-ctr -pbkdf2 -pass pass:bench > '${out}'`);
+rmSync(out, { force: true });
+
+console.log("\npeak RSS of `backup now` by data size:");
+const rssBySize: { size: number; run: Run }[] = [{ size: 1024, run: ours }];
+for (const size of sizes.filter((s) => s !== 1024)) {
+  const ds = dataset(size);
+  const cfg = agentConfig(`bench-fs-${size}`, ds.dir, { provider: "fs", path: join(benchDir, `store-${size}`) });
+  rssBySize.push({ size, run: timed(`nacre-agent backup now → fs (${size} MiB set)`, `node '${bundle}' backup now --force --config '${cfg}' > /dev/null 2>&1`, agentEnv()) });
+  rmSync(join(benchDir, `store-${size}`), { recursive: true, force: true });
+}
+
+console.log("\nsummary (1 GiB reference set; ratio = baseline time ÷ ours, > 1 means ours is faster)");
+const row = (label: string, r: Run, ratio?: number) =>
+  console.log(`  ${label.padEnd(42)} ${r.seconds.toFixed(2).padStart(7)} s  ${mbps(ref.bytes, r.seconds).toFixed(0).padStart(5)} MB/s  ${r.rssMiB.toFixed(0).padStart(5)} MiB${ratio ? `  ratio ${ratio.toFixed(2)}` : ""}`);
+row("backup now → fs", ours);
+row("backup now → local S3", oursS3!);
+row("restore ← fs", restore);
+row("tar | zstd -T2 | age", zstdAge, zstdAge.seconds / ours.seconds);
+row("tar | gzip -6 | openssl enc -aes-256-ctr", gzipSsl, gzipSsl.seconds / ours.seconds);
+for (const { size, run } of rssBySize.sort((a, b) => a.size - b.size)) console.log(`  peak RSS at ${String(size).padStart(4)} MiB of data: ${run.rssMiB.toFixed(0)} MiB`);
+console.log(`\ntargets: backup ≤ 1.0× zstd|age time → ${(ours.seconds / zstdAge.seconds).toFixed(2)}×; peak RSS ≤ 160 MiB → max ${Math.max(...rssBySize.map((r) => r.run.rssMiB)).toFixed(0)} MiB; restore ≥ 200 MB/s → ${mbps(ref.bytes, restore.seconds).toFixed(0)} MB/s`);
+rmSync(store, { recursive: true, force: true });

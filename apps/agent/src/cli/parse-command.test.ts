@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { parseCommand } from "./parse-command.ts";
+
+describe("parseCommand", () => {
+  it("reads every command the docs show", () => {
+    expect(parseCommand(["backup", "now"])).toEqual({ name: "backup.now", config: undefined, force: false, json: false });
+    expect(parseCommand(["backup", "now", "--force", "-c", "/x/openclaw.json"])).toEqual({ name: "backup.now", config: "/x/openclaw.json", force: true, json: false });
+    expect(parseCommand(["backup", "list", "--json"])).toMatchObject({ name: "backup.list", json: true });
+    expect(parseCommand(["backup", "status"])).toMatchObject({ name: "backup.status" });
+    expect(parseCommand(["backup", "restore", "openclaw-backup/2026-01-01T00:00:00.000Z", "--target", "/tmp/r"])).toMatchObject({ name: "backup.restore", key: "openclaw-backup/2026-01-01T00:00:00.000Z", target: "/tmp/r" });
+    expect(parseCommand(["backup", "verify", "k"])).toMatchObject({ name: "backup.verify", key: "k" });
+    expect(parseCommand(["backup", "daemon"])).toMatchObject({ name: "backup.daemon" });
+    expect(parseCommand(["decrypt", "f.nacre", "-o", "f.tar", "--key-file", "k"])).toMatchObject({ name: "decrypt", file: "f.nacre", output: "f.tar", keyFile: "k" });
+    expect(parseCommand([])).toEqual({ name: "help", topic: undefined });
+    expect(parseCommand(["--version"])).toEqual({ name: "version" });
+  });
+
+  it("refuses what it does not understand, saying what and pointing at help", () => {
+    const cases: [string[], RegExp][] = [
+      [["backup", "nwo"], /unknown command "backup nwo"/],
+      [["restore"], /unknown command "restore"/],
+      [["backup", "restore"], /exactly one backup key/],
+      [["backup", "restore", "a", "b"], /exactly one backup key/],
+      [["backup", "now", "extra"], /takes no argument "extra"/],
+      [["backup", "list", "--force"], /does not take --force/],
+      [["backup", "now", "--target", "x"], /does not take --target/],
+      [["backup", "now", "--nope"], /--nope/],
+      [["backup", "now", "--config"], /--config/],
+      [["decrypt"], /exactly one file/],
+      [["decrypt", "f", "--key-file", "a", "--passphrase-env", "B"], /one key source/],
+    ];
+    for (const [argv, message] of cases) {
+      expect(() => parseCommand(argv), argv.join(" ")).toThrow(message);
+      try {
+        parseCommand(argv);
+      } catch (err) {
+        expect((err as { exitCode: number }).exitCode).toBe(2);
+        expect((err as Error).message).toMatch(/nacre-agent help/);
+      }
+    }
+  });
+});

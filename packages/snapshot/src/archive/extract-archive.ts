@@ -1,0 +1,119 @@
+// Restores a tar stream into a fresh directory. Entries are checked before anything touches the disk
+// (entry-rules), file data streams straight to disk with backpressure (the next bytes are pulled only once
+// the previous write finished), and the result is durable when the promise resolves: every file and
+// directory has been fsynced. On any error it stops and rejects; what was written stays inside targetDir,
+// which the caller (a staging directory) deletes.
+import { mkdir, open, readdir, realpath } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import type { Readable } from "node:stream";
+import { ArchiveError, abortedError, errnoOf } from "./archive-error.ts";
+import { checkLinkTarget, normalizeEntryPath } from "./entry-rules.ts";
+import { ExtractTree } from "./extract-tree.ts";
+import { parseTarEntries } from "./parse-tar-entries.ts";
+import type { TarEntry } from "./parse-tar-entries.ts";
+import { TarInput } from "./tar-input.ts";
+import type { ExtractOptions, ExtractResult } from "./types.ts";
+
+/** Extracts a tar stream into targetDir (created if missing; must be empty). Tar-slip safe. */
+export async function extractArchive(source: Readable | AsyncIterable<Uint8Array>, targetDir: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
+  const { root, created, targetPath } = await prepareTarget(targetDir);
+  const outsideLinks = opts.outsideLinks ?? "reject";
+  const tree = new ExtractTree(root, outsideLinks);
+  const input = new TarInput(source);
+  const counts: ExtractResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
+  try {
+    for await (const entry of parseTarEntries(input)) {
+      if (opts.signal?.aborted) throw abortedError(opts.signal, "the extraction");
+      const path = admissiblePath(entry);
+      if (path === "") continue; // "./" of archives made with `tar -C dir .`: the target itself
+      tree.admit(path);
+      if (entry.type === "dir") {
+        await tree.addDir(path, entry);
+        counts.dirs++;
+      } else if (entry.type === "symlink") {
+        checkLinkTarget(path, entry.linkpath, outsideLinks);
+        await tree.addSymlink(path, entry.linkpath, entry.mtimeNs);
+        counts.symlinks++;
+      } else {
+        counts.bytes += await writeFile(tree, path, entry, input, opts.signal);
+        counts.files++;
+        opts.onProgress?.({ files: counts.files, bytes: counts.bytes });
+      }
+    }
+    // After the end blocks: read the source out, so an upstream failure (a bad final auth tag) still
+    // fails the restore.
+    await input.drain();
+    await tree.finish();
+    // A directory we created is durable only once its own parent is synced too, up to one that existed.
+    if (created) {
+      for (let dir = dirname(targetPath); ; dir = dirname(dir)) {
+        await fsyncDir(dir);
+        if (dir === dirname(created) || dir === dirname(dir)) break;
+      }
+    }
+    return counts;
+  } finally {
+    await tree.settle(false);
+    await input.close();
+  }
+}
+
+/** The normalized path of an entry we can restore; throws for unsafe paths and unsupported kinds. */
+export function admissiblePath(entry: TarEntry): string {
+  const path = normalizeEntryPath(entry.path);
+  if (entry.unsupported || !(entry.type === "file" || entry.type === "dir" || entry.type === "symlink")) {
+    const what = entry.unsupported ?? `a ${entry.type === "other" ? `type "${entry.typeflag}"` : entry.type} entry`;
+    throw new ArchiveError("E_UNSUPPORTED_ENTRY", `entry "${entry.path}" is ${what}, which a restore does not create; refusing to restore this archive`, { path: entry.path });
+  }
+  if (path === "" && entry.type !== "dir") throw new ArchiveError("E_UNSAFE_PATH", `entry "${entry.path}" has no name; refusing to restore this archive, it may be malicious`, { path: entry.path });
+  return path;
+}
+
+async function writeFile(tree: ExtractTree, path: string, entry: TarEntry, input: TarInput, signal: AbortSignal | undefined): Promise<number> {
+  const fh = await tree.createFile(path);
+  let written = 0;
+  try {
+    for await (const chunk of input.read(entry.size)) {
+      if (signal?.aborted) throw abortedError(signal, "the extraction");
+      // Partial writes happen (ENOSPC on the way, signals); write() resolves with what it wrote.
+      let offset = 0;
+      while (offset < chunk.length) {
+        const { bytesWritten } = await fh.write(chunk, offset, chunk.length - offset, written + offset);
+        offset += bytesWritten;
+      }
+      written += chunk.length;
+    }
+  } catch (err) {
+    await fh.close();
+    if (err instanceof ArchiveError) throw err;
+    throw new ArchiveError("E_EXTRACT_IO", `cannot write ${path} (${errnoOf(err) ?? String(err)}); check free space in the target directory`, { path, cause: err });
+  }
+  await tree.finishFile(fh, entry);
+  return written;
+}
+
+// The target must be empty: extracting over existing files would mix two trees and let an existing
+// symlink redirect our writes.
+async function prepareTarget(targetDir: string): Promise<{ root: string; created: string | undefined; targetPath: string }> {
+  const targetPath = resolve(targetDir);
+  const unusable = (err: unknown): never => {
+    throw new ArchiveError("E_TARGET_NOT_EMPTY", `target ${targetPath} is not a usable directory (${errnoOf(err) ?? String(err)}); pass a new or empty directory`, { path: targetPath, cause: err });
+  };
+  // mkdir -p reports the topmost directory it had to create, if any.
+  const created = await mkdir(targetPath, { recursive: true, mode: 0o700 }).catch(unusable);
+  const root = await realpath(targetPath);
+  const existing = await readdir(root).catch(unusable);
+  if (existing.length > 0) {
+    throw new ArchiveError("E_TARGET_NOT_EMPTY", `target ${targetPath} is not empty; restore into a new or empty directory`, { path: targetPath });
+  }
+  return { root, created, targetPath };
+}
+
+async function fsyncDir(path: string): Promise<void> {
+  const fh = await open(path, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

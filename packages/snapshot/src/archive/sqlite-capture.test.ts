@@ -1,0 +1,160 @@
+// Live SQLite databases must be archived as a consistent snapshot even while the app writes to them.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { DatabaseSync } from "node:sqlite";
+import { afterEach, describe, expect, it } from "vitest";
+import { createArchiveStream, extractArchive, listArchive } from "./index.ts";
+import type { ArchiveWarning } from "./index.ts";
+import { collect, tempDir } from "./test-helpers.ts";
+
+const ACCOUNTS = 50;
+const TOTAL = ACCOUNTS * 1000;
+
+// The app: WAL mode, each transaction moves money between two accounts (the total never changes) and logs
+// two event rows with a payload, so the database and its WAL keep growing while we archive.
+const WRITER = `
+const { DatabaseSync } = require("node:sqlite");
+const db = new DatabaseSync(process.argv[1]);
+db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+const move = db.prepare("UPDATE accounts SET balance = balance + ? WHERE id = ?");
+const log = db.prepare("INSERT INTO events(txn, payload) VALUES (?, ?)");
+let txn = 0;
+function step() {
+  for (let i = 0; i < 20; i++) {
+    txn++;
+    const from = 1 + (txn * 7) % ${ACCOUNTS}, to = 1 + (txn * 13) % ${ACCOUNTS}, amount = txn % 97;
+    db.exec("BEGIN IMMEDIATE");
+    move.run(-amount, from);
+    move.run(amount, to);
+    log.run(txn, "x".repeat(2000));
+    log.run(txn, "y".repeat(2000));
+    db.exec("COMMIT");
+  }
+  process.stdout.write(txn + "\\n");
+  setImmediate(step);
+}
+step();
+`;
+
+const cleanups: Array<() => Promise<void>> = [];
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) c.kill("SIGKILL");
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function scratch(): Promise<string> {
+  const t = await tempDir();
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+function createBank(path: string): void {
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode=WAL; CREATE TABLE accounts(id INTEGER PRIMARY KEY, balance INTEGER NOT NULL); CREATE TABLE events(id INTEGER PRIMARY KEY, txn INTEGER, payload TEXT); CREATE INDEX events_txn ON events(txn);");
+  const insert = db.prepare("INSERT INTO accounts(id, balance) VALUES (?, 1000)");
+  for (let id = 1; id <= ACCOUNTS; id++) insert.run(id);
+  db.close();
+}
+
+/** Starts the writer and resolves once it has committed `atLeast` transactions; `committed()` reads its latest count. */
+async function startWriter(dbPath: string, atLeast: number): Promise<{ committed: () => number }> {
+  const child = spawn(process.execPath, ["-e", WRITER, dbPath], { stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  let latest = 0;
+  child.stdout?.on("data", (d: Buffer) => {
+    const lines = d.toString().trim().split("\n");
+    latest = Number(lines[lines.length - 1]);
+  });
+  while (latest < atLeast) await new Promise((r) => setTimeout(r, 10));
+  return { committed: () => latest };
+}
+
+describe("SQLite capture", () => {
+  it("archives a consistent copy while another process keeps committing, without -wal/-shm", async () => {
+    const base = await scratch();
+    await mkdir(join(base, "state/memory"), { recursive: true });
+    // No .db/.sqlite extension: detection is by content.
+    const dbPath = join(base, "state/memory/main");
+    createBank(dbPath);
+    await writeFile(join(base, "state/memory/notes.md"), "notes\n");
+    const writer = await startWriter(dbPath, 2000);
+    const before = writer.committed();
+
+    const warnings: ArchiveWarning[] = [];
+    const archive = await collect(createArchiveStream([{ name: "state", path: join(base, "state") }], { tempDir: base, onWarning: (w) => warnings.push(w) }));
+    const after = writer.committed();
+    // The writer really was committing during the archive.
+    expect(after).toBeGreaterThan(before);
+    expect(warnings).toEqual([]);
+
+    const names = (await listArchive(Readable.from([archive]))).map((e) => e.path);
+    expect(names).toEqual(["state", "state/memory", "state/memory/main", "state/memory/notes.md"]);
+    // The siblings exist on disk while the writer runs; they must not be archived.
+    expect((await readdir(join(base, "state/memory"))).sort()).toEqual(["main", "main-shm", "main-wal", "notes.md"]);
+
+    const out = join(base, "out");
+    await extractArchive(Readable.from([archive]), out);
+    const db = new DatabaseSync(join(out, "state/memory/main"), { readOnly: true });
+    try {
+      expect(db.prepare("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+      const total = db.prepare("SELECT sum(balance) AS total FROM accounts").get() as { total: number };
+      expect(total.total).toBe(TOTAL);
+      const events = db.prepare("SELECT count(*) AS n, count(DISTINCT txn) AS txns, max(txn) AS last FROM events").get() as { n: number; txns: number; last: number };
+      expect(events.n).toBe(2 * events.txns);
+      expect(events.last).toBe(events.txns);
+      // Everything committed before the archive started is there (WAL content included).
+      expect(events.txns).toBeGreaterThanOrEqual(before);
+    } finally {
+      db.close();
+    }
+    // The private staging directory is gone.
+    expect((await readdir(base)).filter((n) => n.startsWith("nacre-sqlite-"))).toEqual([]);
+  });
+
+  it("fails with E_SQLITE_INTEGRITY on a database with garbage pages, and cleans up its staging copy", async () => {
+    // Design: the online backup copies pages verbatim, so the copy is as broken as the original and
+    // integrity_check on it fails. Storing it would hand back a broken database at restore time, and a
+    // raw copy would be no better, so the whole archive fails loudly and the night is reported failed.
+    const base = await scratch();
+    await mkdir(join(base, "state"));
+    const dbPath = join(base, "state/app.db");
+    createBank(dbPath);
+    const db = new DatabaseSync(dbPath);
+    db.exec("PRAGMA journal_mode=DELETE;");
+    const insert = db.prepare("INSERT INTO events(txn, payload) VALUES (?, ?)");
+    db.exec("BEGIN");
+    for (let i = 0; i < 500; i++) insert.run(i, `payload ${i} `.repeat(20));
+    db.exec("COMMIT");
+    db.close();
+    const bytes = await readFile(dbPath);
+    for (let i = 2 * 4096; i < bytes.length; i++) bytes[i] = (i * 7) & 0xff;
+    await writeFile(dbPath, bytes);
+
+    const failure = collect(createArchiveStream([{ name: "state", path: join(base, "state") }], { tempDir: base }));
+    await expect(failure).rejects.toMatchObject({ code: "E_SQLITE_INTEGRITY", path: dbPath });
+    expect((await readdir(base)).sort()).toEqual(["state"]);
+  });
+
+  it("archives the raw bytes of a truncated database with a W_SQLITE_RAW warning", async () => {
+    const base = await scratch();
+    await mkdir(join(base, "state"));
+    createBank(join(base, "big.db"));
+    const db = new DatabaseSync(join(base, "big.db"));
+    db.exec("PRAGMA journal_mode=DELETE;");
+    db.prepare("INSERT INTO events(txn, payload) VALUES (1, ?)").run("z".repeat(100_000));
+    db.close();
+    const truncated = (await readFile(join(base, "big.db"))).subarray(0, 3 * 4096);
+    await writeFile(join(base, "state/broken.sqlite"), truncated);
+
+    const warnings: ArchiveWarning[] = [];
+    const archive = await collect(createArchiveStream([{ name: "state", path: join(base, "state") }], { tempDir: base, onWarning: (w) => warnings.push(w) }));
+    expect(warnings.map((w) => w.code)).toEqual(["W_SQLITE_RAW"]);
+    const out = join(base, "out");
+    await extractArchive(Readable.from([archive]), out);
+    expect((await readFile(join(out, "state/broken.sqlite"))).equals(truncated)).toBe(true);
+  });
+});

@@ -1,0 +1,106 @@
+// Reads a tar byte stream block by block without copying: header blocks and body slices are views of the
+// source's own chunks (a block that straddles two chunks is the only copy). The caller pulls, so a slow
+// disk slows the source down instead of queueing data in memory.
+import { ArchiveError } from "./archive-error.ts";
+
+const BLOCK = 512;
+const EMPTY = Buffer.alloc(0);
+
+/** Pull-based reader of tar blocks and entry bodies over any async byte source. */
+export class TarInput {
+  #source: AsyncIterator<Uint8Array>;
+  #chunk: Buffer = EMPTY;
+  #pos = 0;
+  #ended = false;
+  /** Bytes consumed so far; entry bodies are located by offset so unread ones can be skipped. */
+  offset = 0;
+
+  constructor(source: AsyncIterable<Uint8Array>) {
+    this.#source = source[Symbol.asyncIterator]();
+  }
+
+  /** The next 512-byte block, or null at a clean end of input; throws E_ARCHIVE_TRUNCATED on a partial block. */
+  async readBlock(): Promise<Buffer | null> {
+    if (!(await this.#fill())) return null;
+    if (this.#chunk.length - this.#pos >= BLOCK) {
+      const block = this.#chunk.subarray(this.#pos, this.#pos + BLOCK);
+      this.#advance(BLOCK);
+      return block;
+    }
+    const block = Buffer.allocUnsafe(BLOCK);
+    let got = 0;
+    while (got < BLOCK) {
+      if (!(await this.#fill())) throw truncated("in the middle of a header");
+      const n = Math.min(BLOCK - got, this.#chunk.length - this.#pos);
+      this.#chunk.copy(block, got, this.#pos, this.#pos + n);
+      this.#advance(n);
+      got += n;
+    }
+    return block;
+  }
+
+  /** Yields the next `size` bytes as slices of the source's chunks. */
+  async *read(size: number): AsyncGenerator<Buffer> {
+    let left = size;
+    while (left > 0) {
+      if (!(await this.#fill())) throw truncated("in the middle of a file");
+      const n = Math.min(left, this.#chunk.length - this.#pos);
+      const slice = this.#chunk.subarray(this.#pos, this.#pos + n);
+      this.#advance(n);
+      left -= n;
+      yield slice;
+    }
+  }
+
+  /** Reads `size` bytes into one buffer; only for small records (pax headers, GNU long names). */
+  async readAll(size: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const part of this.read(size)) parts.push(part);
+    return Buffer.concat(parts, size);
+  }
+
+  /** Skips forward to an absolute offset (the end of an entry whose body was not, or not fully, read). */
+  async skipTo(offset: number): Promise<void> {
+    while (this.offset < offset) {
+      if (!(await this.#fill())) throw truncated("in the middle of a file");
+      this.#advance(Math.min(offset - this.offset, this.#chunk.length - this.#pos));
+    }
+  }
+
+  /** Reads the source to its end, so upstream stages (decryption, decompression) finish and report errors. */
+  async drain(): Promise<void> {
+    while (await this.#fill()) this.#advance(this.#chunk.length - this.#pos);
+  }
+
+  /** Stops the source early (destroying a Readable); safe to call after the end. */
+  async close(): Promise<void> {
+    if (!this.#ended) {
+      this.#ended = true;
+      await this.#source.return?.();
+    }
+  }
+
+  async #fill(): Promise<boolean> {
+    while (this.#pos >= this.#chunk.length) {
+      if (this.#ended) return false;
+      const next = await this.#source.next();
+      if (next.done) {
+        this.#ended = true;
+        return false;
+      }
+      const v = next.value;
+      this.#chunk = Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      this.#pos = 0;
+    }
+    return true;
+  }
+
+  #advance(n: number): void {
+    this.#pos += n;
+    this.offset += n;
+  }
+}
+
+function truncated(where: string): ArchiveError {
+  return new ArchiveError("E_ARCHIVE_TRUNCATED", `the archive ends ${where}; the backup is incomplete, use another snapshot`);
+}

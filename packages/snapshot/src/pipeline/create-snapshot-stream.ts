@@ -1,0 +1,28 @@
+import type { Readable } from "node:stream";
+import { createArchiveStream, type ArchiveOptions, type ArchiveRoot } from "../archive/index.ts";
+import { createCompressStream, type Compression } from "../compress/index.ts";
+import { createEncryptStream, type ContentType, type EncryptionKey } from "../format/index.ts";
+import { chainStreams } from "./chain-streams.ts";
+
+export interface SnapshotStreamOptions extends ArchiveOptions {
+  roots: ArchiveRoot[];
+  compression: Compression;
+  /** null writes an unencrypted compressed tar (self-hosted `encryption.enabled: false`). */
+  encryption: EncryptionKey | null;
+}
+
+/** The whole write path as one byte stream: roots → pax tar → compressed frames → encrypted records. */
+export async function createSnapshotStream(opts: SnapshotStreamOptions): Promise<Readable> {
+  const { roots, compression, encryption, ...archiveOptions } = opts;
+  // Key derivation (PBKDF2) runs before the first file is opened, so a bad key setup costs no I/O.
+  const encrypt = encryption ? await createEncryptStream({ key: encryption, contentType: contentTypeOf(compression) }) : null;
+  const archive = createArchiveStream(roots, archiveOptions);
+  const compress = createCompressStream(compression);
+  // An error in any stage destroys them all, so a failure anywhere fails the whole stream.
+  return encrypt ? chainStreams(archive, compress, encrypt) : chainStreams(archive, compress);
+}
+
+/** The header's content type for a compression choice. */
+export function contentTypeOf(compression: Compression): ContentType {
+  return compression === "zstd" ? "tar+zstd" : "tar+gzip";
+}
