@@ -68,6 +68,7 @@ const ref = dataset(1024);
 console.log(`\nreference set: ${ref.dir}, ${(ref.bytes / 1e6).toFixed(0)} MB`);
 const store = join(benchDir, "store");
 rmSync(store, { recursive: true, force: true });
+mkdirSync(store);
 const fsConfig = agentConfig("bench-fs", ref.dir, { provider: "fs", path: store });
 const ours = timed("nacre-agent backup now → fs", `node '${bundle}' backup now --force --config '${fsConfig}' > /dev/null 2>&1`, agentEnv());
 
@@ -98,6 +99,7 @@ console.log("\npeak RSS of `backup now` by data size:");
 const rssBySize: { size: number; run: Run }[] = [{ size: 1024, run: ours }];
 for (const size of sizes.filter((s) => s !== 1024)) {
   const ds = dataset(size);
+  mkdirSync(join(benchDir, `store-${size}`), { recursive: true });
   const cfg = agentConfig(`bench-fs-${size}`, ds.dir, { provider: "fs", path: join(benchDir, `store-${size}`) });
   rssBySize.push({ size, run: timed(`nacre-agent backup now → fs (${size} MiB set)`, `node '${bundle}' backup now --force --config '${cfg}' > /dev/null 2>&1`, agentEnv()) });
   rmSync(join(benchDir, `store-${size}`), { recursive: true, force: true });

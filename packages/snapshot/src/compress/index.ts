@@ -1,3 +1,3 @@
 export { createCompressStream, createDecompressStages, type Compression, type CompressOptions } from "./create-compress-stream.ts";
-export { FrameCompressor, type CompressFrame, type FrameCompressorOptions } from "./frame-compressor.ts";
+export { FrameCompressor, type CompressFrame, type FrameCodec, type FrameCompressorOptions } from "./frame-compressor.ts";
 export { detectContent, type DetectedContent } from "./detect-content.ts";

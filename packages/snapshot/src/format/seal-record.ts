@@ -19,10 +19,21 @@ export function recordNonce(indexBytes: Uint8Array, final: boolean): Buffer {
   return nonce;
 }
 
+/** The size of the record that seals `plaintextLength` bytes. */
+export function recordLength(plaintextLength: number): number {
+  return RECORD_HEAD_LENGTH + plaintextLength + TAG_LENGTH + RECORD_CRC_LENGTH;
+}
+
 /** Encrypt one chunk into a complete record, returned as a single buffer ready to push. */
 export function sealRecord(payloadKey: KeyObject, index: number, final: boolean, plaintext: Buffer): Buffer {
+  const record = Buffer.allocUnsafe(recordLength(plaintext.length));
+  sealRecordInto(record, payloadKey, index, final, plaintext);
+  return record;
+}
+
+/** Encrypt one chunk into `record` (exactly recordLength(plaintext.length) bytes), in place. */
+export function sealRecordInto(record: Buffer, payloadKey: KeyObject, index: number, final: boolean, plaintext: Buffer): void {
   const bodyLength = plaintext.length + TAG_LENGTH;
-  const record = Buffer.allocUnsafe(RECORD_HEAD_LENGTH + bodyLength + RECORD_CRC_LENGTH);
   record.writeUInt32BE(Math.floor(index / TWO_POW_32), 0);
   record.writeUInt32BE(index >>> 0, 4);
   record.writeUInt32BE((bodyLength | (final ? FINAL_FLAG : 0)) >>> 0, 8);
@@ -36,5 +47,4 @@ export function sealRecord(payloadKey: KeyObject, index: number, final: boolean,
   cipher.final();
   cipher.getAuthTag().copy(record, bodyEnd - TAG_LENGTH);
   record.writeUInt32BE(crc32(record.subarray(RECORD_HEAD_LENGTH, bodyEnd)), bodyEnd);
-  return record;
 }
