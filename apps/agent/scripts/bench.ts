@@ -67,10 +67,34 @@ ensureTool("age", "age");
 const ref = dataset(1024);
 console.log(`\nreference set: ${ref.dir}, ${(ref.bytes / 1e6).toFixed(0)} MB`);
 const store = join(benchDir, "store");
-rmSync(store, { recursive: true, force: true });
-mkdirSync(store);
 const fsConfig = agentConfig("bench-fs", ref.dir, { provider: "fs", path: store });
-const ours = timed("nacre-agent backup now → fs", `node '${bundle}' backup now --force --config '${fsConfig}' > /dev/null 2>&1`, agentEnv());
+const ageKey = join(benchDir, "age.key");
+if (!existsSync(ageKey)) execFileSync("age-keygen", ["-o", ageKey], { stdio: "ignore" });
+const recipient = execFileSync("age-keygen", ["-y", ageKey], { encoding: "utf8" }).trim();
+const out = join(benchDir, "baseline.out");
+const restoreDir = join(benchDir, "restore");
+
+// The machine is shared: contenders run interleaved, ROUNDS times each, and the best run of each is
+// compared (the least disturbed one); peak RSS is the worst of the rounds.
+const ROUNDS = Number(process.env.NACRE_BENCH_ROUNDS ?? 3);
+const best = (runs: Run[]): Run => ({ label: runs[0]!.label, seconds: Math.min(...runs.map((r) => r.seconds)), rssMiB: Math.max(...runs.map((r) => r.rssMiB)) });
+const oursRuns: Run[] = [];
+const zstdAgeRuns: Run[] = [];
+const restoreRuns: Run[] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  console.log(`round ${round}/${ROUNDS}`);
+  rmSync(store, { recursive: true, force: true });
+  mkdirSync(store);
+  oursRuns.push(timed("nacre-agent backup now → fs", `node '${bundle}' backup now --force --config '${fsConfig}' > /dev/null 2>&1`, agentEnv()));
+  zstdAgeRuns.push(timed("tar | zstd -T2 | age", `tar -C '${ref.dir}' -cf - . | zstd -q -T2 | age -r ${recipient} > '${out}'`));
+  rmSync(restoreDir, { recursive: true, force: true });
+  const key = newestKey(fsConfig, agentEnv());
+  restoreRuns.push(timed("nacre-agent backup restore ← fs", `node '${bundle}' backup restore '${key}' --target '${restoreDir}' --config '${fsConfig}' > /dev/null 2>&1`, agentEnv()));
+  rmSync(restoreDir, { recursive: true, force: true });
+}
+const ours = best(oursRuns);
+const zstdAge = best(zstdAgeRuns);
+const restore = best(restoreRuns);
 
 const s3 = await startS3Server({ dir: join(benchDir, "s3"), buckets: ["bench"] });
 let oursS3: Run;
@@ -79,19 +103,8 @@ try {
   oursS3 = timed("nacre-agent backup now → local S3 (s3rver)", `node '${bundle}' backup now --force --config '${s3Config}' > /dev/null 2>&1`, agentEnv({ AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey }));
 } finally {
   await s3.stop();
+  rmSync(join(benchDir, "s3"), { recursive: true, force: true });
 }
-
-const restoreDir = join(benchDir, "restore");
-rmSync(restoreDir, { recursive: true, force: true });
-const key = newestKey(fsConfig, agentEnv());
-const restore = timed("nacre-agent backup restore ← fs", `node '${bundle}' backup restore '${key}' --target '${restoreDir}' --config '${fsConfig}' > /dev/null 2>&1`, agentEnv());
-rmSync(restoreDir, { recursive: true, force: true });
-
-const ageKey = join(benchDir, "age.key");
-if (!existsSync(ageKey)) execFileSync("age-keygen", ["-o", ageKey], { stdio: "ignore" });
-const recipient = execFileSync("age-keygen", ["-y", ageKey], { encoding: "utf8" }).trim();
-const out = join(benchDir, "baseline.out");
-const zstdAge = timed("tar | zstd -T2 | age", `tar -C '${ref.dir}' -cf - . | zstd -q -T2 | age -r ${recipient} > '${out}'`);
 const gzipSsl = timed("tar | gzip -6 | openssl enc -aes-256-ctr", `tar -C '${ref.dir}' -cf - . | gzip -6 | openssl enc -aes-256-ctr -pbkdf2 -pass pass:bench > '${out}'`);
 rmSync(out, { force: true });
 
@@ -105,7 +118,7 @@ for (const size of sizes.filter((s) => s !== 1024)) {
   rmSync(join(benchDir, `store-${size}`), { recursive: true, force: true });
 }
 
-console.log("\nsummary (1 GiB reference set; ratio = baseline time ÷ ours, > 1 means ours is faster)");
+console.log(`\nsummary (1 GiB reference set, best of ${ROUNDS} interleaved rounds; ratio = baseline time ÷ ours, > 1 means ours is faster)`);
 const row = (label: string, r: Run, ratio?: number) =>
   console.log(`  ${label.padEnd(42)} ${r.seconds.toFixed(2).padStart(7)} s  ${mbps(ref.bytes, r.seconds).toFixed(0).padStart(5)} MB/s  ${r.rssMiB.toFixed(0).padStart(5)} MiB${ratio ? `  ratio ${ratio.toFixed(2)}` : ""}`);
 row("backup now → fs", ours);

@@ -43,10 +43,10 @@ try {
   };
   const agent = (...args: string[]) => {
     console.log(`  $ nacre-agent ${args.join(" ")}`);
-    const r = spawnSync(process.execPath, [bundle, ...args], { env, encoding: "utf8" });
+    // stderr goes straight to the terminal, so a person sees the agent's progress bars as they happen.
+    const r = spawnSync(process.execPath, [bundle, ...args], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
     const indent = (text: string) => text.trimEnd().split("\n").filter(Boolean).map((l) => `    ${l}`).join("\n");
     if (r.stdout.trim()) console.log(indent(r.stdout));
-    if (r.stderr.trim()) console.log(indent(r.stderr));
     if (r.status !== 0) throw new Error(`nacre-agent ${args.join(" ")} exited with ${r.status}`);
     return r.stdout;
   };

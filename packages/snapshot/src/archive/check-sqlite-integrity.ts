@@ -1,37 +1,69 @@
 // PRAGMA integrity_check reads every page and is synchronous in node:sqlite; on a large database it would
-// stall the agent's event loop (heartbeats, commands) for seconds, so it runs on a worker thread. The
-// worker's code is inline (eval) rather than a separate file because the agent ships as one bundled file;
+// stall the agent's event loop (heartbeats, commands) and starve the compressor of input for its whole
+// run, so it runs on a worker thread. The worker is started before the copy it checks exists (it boots
+// while the backup runs) and then checks the copy while the writer streams that copy and the files after
+// it. Its code is inline (eval) rather than a separate file because the agent ships as one bundled file;
 // it loads builtins with process.getBuiltinModule, which works under both CommonJS and ESM evaluation.
 import { Worker } from "node:worker_threads";
 
 const WORKER_SOURCE = `
-const { parentPort, workerData } = process.getBuiltinModule("node:worker_threads");
+const { parentPort } = process.getBuiltinModule("node:worker_threads");
 const { DatabaseSync } = process.getBuiltinModule("node:sqlite");
-let db;
-try {
-  db = new DatabaseSync(workerData, { readOnly: true });
-  const rows = db.prepare("PRAGMA integrity_check").all();
-  parentPort.postMessage(rows.map((r) => String(Object.values(r)[0])).join("\\n"));
-} catch (err) {
-  // A copy too broken to check is a failed check, not a crash.
-  parentPort.postMessage(String((err && err.message) || err));
-} finally {
-  if (db) db.close();
-}
+parentPort.once("message", (path) => {
+  let db;
+  let verdict;
+  try {
+    db = new DatabaseSync(path, { readOnly: true });
+    verdict = db.prepare("PRAGMA integrity_check").all().map((r) => String(Object.values(r)[0])).join("\\n");
+  } catch (err) {
+    // A copy too broken to check is a failed check, not a crash.
+    verdict = String((err && err.message) || err);
+  } finally {
+    if (db) db.close();
+  }
+  parentPort.postMessage(verdict);
+  parentPort.close();
+});
 `;
 
-/** Runs PRAGMA integrity_check on a database file off the main thread; resolves "ok" or the problems. */
-export function checkSqliteIntegrity(dbPath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let verdict: string | undefined;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: dbPath });
+/** A worker waiting to check one database file. */
+export interface IntegrityCheck {
+  /** Runs PRAGMA integrity_check on the file; resolves "ok" or the problems found. */
+  run(dbPath: string): Promise<string>;
+  /** Stops the worker, whether it ran or not. */
+  cancel(): Promise<void>;
+}
+
+/** Starts a worker that will run one integrity check when asked. */
+export function startIntegrityCheck(): IntegrityCheck {
+  const worker = new Worker(WORKER_SOURCE, { eval: true });
+  // Idle, it must not keep the process alive; while a check is awaited it must (see run).
+  worker.unref();
+  let verdict: string | undefined;
+  let failure: unknown;
+  let exited = false;
+  const done = new Promise<void>((resolve) => {
     worker.once("message", (m: unknown) => {
       verdict = String(m);
     });
-    worker.once("error", reject);
-    worker.once("exit", (code) => {
-      if (verdict !== undefined) resolve(verdict);
-      else reject(new Error(`the integrity check of ${dbPath} stopped without a result (exit code ${code})`));
+    worker.once("error", (err) => {
+      failure = err;
+    });
+    worker.once("exit", () => {
+      exited = true;
+      resolve();
     });
   });
+  return {
+    async run(dbPath) {
+      worker.ref();
+      worker.postMessage(dbPath);
+      await done;
+      if (verdict !== undefined) return verdict;
+      throw failure ?? new Error(`the integrity check of ${dbPath} stopped without a result`);
+    },
+    async cancel() {
+      if (!exited) await worker.terminate();
+    },
+  };
 }

@@ -1,33 +1,46 @@
-// The writer: roots → walk → prepare (ahead, concurrently) → emit in order → one pax tar byte stream.
-// It is pull-driven: Readable.from asks for the next chunk only while the stream holds less than
-// HIGH_WATER_MARK, so however large the tree, at most that plus one chunk is buffered, and a slow consumer
-// (compression, upload) simply pauses the walk. Nothing of the archive is ever written to disk.
+// The writer as a Readable: each chunk is a fresh CHUNK-sized buffer filled by the archive source, because
+// a stream's chunks belong to its consumer, which may keep them (or views of them) as long as it likes. It
+// is pull-driven: the next chunk is filled only when the consumer wants more and the stream holds less
+// than HIGH_WATER_MARK, so a slow consumer (compression, upload) simply pauses the walk.
 import { Readable } from "node:stream";
 import { abortedError } from "./archive-error.ts";
-import { coalesceChunks } from "./coalesce-chunks.ts";
-import { createExcludeMatcher } from "./create-exclude-matcher.ts";
-import { emitEntry } from "./emit-entry.ts";
-import type { EmitContext } from "./emit-entry.ts";
-import { endOfArchive } from "./encode-tar-header.ts";
-import { loadOwnerNames } from "./owner-names.ts";
-import { prefetchInOrder } from "./prefetch-in-order.ts";
-import { createFileReader } from "./file-reader.ts";
-import { FIRST_CHUNK, prepareEntry } from "./prepare-entry.ts";
-import type { PreparedEntry } from "./prepare-entry.ts";
-import { createSqliteStaging } from "./sqlite-staging.ts";
+import { createArchiveSource } from "./create-archive-source.ts";
 import type { ArchiveOptions, ArchiveRoot } from "./types.ts";
-import { validateRoots } from "./validate-roots.ts";
-import { walkRoots } from "./walk-roots.ts";
 
-/** Bytes the stream may hold before it stops reading files. */
-export const HIGH_WATER_MARK = 2 * 1024 * 1024;
-/** Entries prepared ahead of the one being emitted (each holds ≤ 256 KiB of data; 8 MiB in all). */
-const LOOKAHEAD = 32;
+/** Bytes per chunk: large enough that the consumer's per-chunk costs (a syscall, a cipher call) vanish. */
+export const CHUNK = 1024 * 1024;
+/**
+ * Bytes the stream may hold before it stops reading files: one chunk. More would not make it faster (all
+ * the work is on this thread), and a reader calling read() without a size gets everything buffered as one
+ * buffer, which Node makes by concatenating (copying) the chunks when there are several.
+ */
+export const HIGH_WATER_MARK = CHUNK;
 
 /** The roots as one pax tar stream, each under its top-level name. */
 export function createArchiveStream(roots: ArchiveRoot[], opts: ArchiveOptions = {}): Readable {
-  const sorted = validateRoots(roots);
-  const stream = Readable.from(coalesceChunks(generateArchive(sorted, opts)), { objectMode: false, highWaterMark: HIGH_WATER_MARK });
+  const source = createArchiveSource(roots, opts);
+  const stream = new Readable({
+    highWaterMark: HIGH_WATER_MARK,
+    read() {
+      const chunk = Buffer.allocUnsafe(CHUNK);
+      source.read(chunk).then(
+        (n) => {
+          if (stream.destroyed) return;
+          // Only the archive's last chunk is short.
+          if (n > 0) stream.push(n === CHUNK ? chunk : chunk.subarray(0, n));
+          if (n < CHUNK) stream.push(null);
+        },
+        (err: unknown) => stream.destroy(err as Error),
+      );
+    },
+    destroy(err, done) {
+      // Files are closed and SQLite copies removed before the stream emits "close".
+      source.close().then(
+        () => done(err),
+        (closeErr: unknown) => done(err ?? (closeErr as Error)),
+      );
+    },
+  });
   const signal = opts.signal;
   if (signal) {
     const onAbort = (): void => {
@@ -40,49 +53,4 @@ export function createArchiveStream(roots: ArchiveRoot[], opts: ArchiveOptions =
     }
   }
   return stream;
-}
-
-async function* generateArchive(roots: ArchiveRoot[], opts: ArchiveOptions): AsyncGenerator<Buffer> {
-  const unreadable = opts.unreadable ?? "error";
-  const staging = createSqliteStaging(opts.tempDir);
-  const owners = await loadOwnerNames();
-  let files = 0;
-  let bytes = 0;
-  const ctx: EmitContext = {
-    staging,
-    captured: new Set(),
-    warn: (w) => opts.onWarning?.(w),
-    progress: (read, fileDone) => {
-      bytes += read;
-      if (fileDone) files++;
-      opts.onProgress?.({ files, bytes });
-    },
-  };
-  const walker = walkRoots(roots, {
-    matcher: createExcludeMatcher(opts.exclude),
-    unreadable,
-    skipDir: (abs) => abs === staging.dir,
-  });
-  const reader = createFileReader(FIRST_CHUNK);
-  const prepared = prefetchInOrder(walker, (item) => prepareEntry(item, { owners, unreadable, reader }), LOOKAHEAD, release);
-  try {
-    for await (const entry of prepared) {
-      if (opts.signal?.aborted) {
-        await release(entry);
-        throw abortedError(opts.signal, "the archive");
-      }
-      yield* emitEntry(entry, ctx);
-    }
-    yield endOfArchive();
-  } finally {
-    // Runs on success, error and destroy alike (Readable.from returns the generator on destroy), so
-    // prepared files are closed and SQLite copies removed before the stream emits "close".
-    await prepared.return(undefined);
-    await reader.close();
-    await staging.dispose();
-  }
-}
-
-async function release(entry: PreparedEntry): Promise<void> {
-  if (entry.kind === "file") await entry.fh?.close();
 }

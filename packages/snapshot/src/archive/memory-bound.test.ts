@@ -34,10 +34,14 @@ describe("bounded memory", () => {
     const slow = new Writable({
       highWaterMark: MiB,
       write(chunk: Buffer, _enc, done) {
-        maxBuffered = Math.max(maxBuffered, stream.readableLength);
         total += chunk.length;
-        if (++writes % 8 === 0) setTimeout(done, 1);
-        else setImmediate(done);
+        // Sampled when the chunk is done with, after the writer had time to run ahead.
+        const finish = (): void => {
+          maxBuffered = Math.max(maxBuffered, stream.readableLength);
+          done();
+        };
+        if (++writes % 8 === 0) setTimeout(finish, 1);
+        else setImmediate(finish);
       },
     });
     await pipeline(stream, slow);

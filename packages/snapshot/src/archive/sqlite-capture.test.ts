@@ -1,6 +1,8 @@
 // Live SQLite databases must be archived as a consistent snapshot even while the app writes to them.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, fstatSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -8,6 +10,8 @@ import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
 import { createArchiveStream, extractArchive, listArchive } from "./index.ts";
 import type { ArchiveWarning } from "./index.ts";
+import { emitFile } from "./emit-entry.ts";
+import { TarOutput } from "./tar-output.ts";
 import { collect, tempDir } from "./test-helpers.ts";
 
 const ACCOUNTS = 50;
@@ -58,6 +62,21 @@ function createBank(path: string): void {
   const insert = db.prepare("INSERT INTO accounts(id, balance) VALUES (?, 1000)");
   for (let id = 1; id <= ACCOUNTS; id++) insert.run(id);
   db.close();
+}
+
+/** A bank database whose pages after the second are garbage: SQLite opens it, integrity_check fails. */
+function corruptBank(path: string): void {
+  createBank(path);
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode=DELETE;");
+  const insert = db.prepare("INSERT INTO events(txn, payload) VALUES (?, ?)");
+  db.exec("BEGIN");
+  for (let i = 0; i < 500; i++) insert.run(i, `payload ${i} `.repeat(20));
+  db.exec("COMMIT");
+  db.close();
+  const bytes = readFileSync(path);
+  for (let i = 2 * 4096; i < bytes.length; i++) bytes[i] = (i * 7) & 0xff;
+  writeFileSync(path, bytes);
 }
 
 /** Starts the writer and resolves once it has committed `atLeast` transactions; `committed()` reads its latest count. */
@@ -122,21 +141,67 @@ describe("SQLite capture", () => {
     const base = await scratch();
     await mkdir(join(base, "state"));
     const dbPath = join(base, "state/app.db");
-    createBank(dbPath);
-    const db = new DatabaseSync(dbPath);
-    db.exec("PRAGMA journal_mode=DELETE;");
-    const insert = db.prepare("INSERT INTO events(txn, payload) VALUES (?, ?)");
-    db.exec("BEGIN");
-    for (let i = 0; i < 500; i++) insert.run(i, `payload ${i} `.repeat(20));
-    db.exec("COMMIT");
-    db.close();
-    const bytes = await readFile(dbPath);
-    for (let i = 2 * 4096; i < bytes.length; i++) bytes[i] = (i * 7) & 0xff;
-    await writeFile(dbPath, bytes);
+    corruptBank(dbPath);
 
     const failure = collect(createArchiveStream([{ name: "state", path: join(base, "state") }], { tempDir: base }));
     await expect(failure).rejects.toMatchObject({ code: "E_SQLITE_INTEGRITY", path: dbPath });
     expect((await readdir(base)).sort()).toEqual(["state"]);
+  });
+
+  it("fails with E_SQLITE_INTEGRITY even when the check ends after later files were archived", async () => {
+    // The check runs in the background while the writer goes on; its verdict must still fail the archive.
+    const base = await scratch();
+    await mkdir(join(base, "state"));
+    const dbPath = join(base, "state/a.db");
+    corruptBank(dbPath);
+    await writeFile(join(base, "state/b-big"), randomBytes(64 * 1024 * 1024));
+    for (let i = 0; i < 50; i++) await writeFile(join(base, `state/c-${i}`), `file ${i}`);
+    const failure = collect(createArchiveStream([{ name: "state", path: join(base, "state") }], { tempDir: base }));
+    await expect(failure).rejects.toMatchObject({ code: "E_SQLITE_INTEGRITY", path: dbPath });
+    expect((await readdir(base)).sort()).toEqual(["state"]);
+  });
+
+  it("archives a file that only starts like a database as it is, with W_SQLITE_RAW", async () => {
+    const base = await scratch();
+    await mkdir(join(base, "state"));
+    const fragment = Buffer.concat([Buffer.from("SQLite format 3\u0000", "latin1"), Buffer.alloc(100, 1)]);
+    await writeFile(join(base, "state/tiny.db"), fragment);
+    const warnings: ArchiveWarning[] = [];
+    const archive = await collect(createArchiveStream([{ name: "state", path: join(base, "state") }], { tempDir: base, onWarning: (w) => warnings.push(w) }));
+    expect(warnings.map((w) => [w.code, w.path])).toEqual([["W_SQLITE_RAW", join(base, "state/tiny.db")]]);
+    const out = join(base, "out");
+    await extractArchive(Readable.from([archive]), out);
+    expect((await readFile(join(out, "state/tiny.db"))).equals(fragment)).toBe(true);
+  });
+
+  it("recognises a database wherever its entry falls in the output, leaving the output untouched", async () => {
+    const base = await scratch();
+    createBank(join(base, "app.db"));
+    await writeFile(join(base, "plain"), Buffer.alloc(4096, 7));
+    const header = { path: "s/x", type: "file" as const, mode: 0o644, uid: 0, gid: 0, uname: "", gname: "", mtimeNs: 0n };
+    const CHUNK = 1024 * 1024;
+    for (const used of [0, CHUNK - 4096, CHUNK - 600, CHUNK - 100, CHUNK - 1, CHUNK]) {
+      for (const [name, expected] of [["app.db", "sqlite"], ["plain", "done"]] as const) {
+        const out = new TarOutput();
+        out.provide(Buffer.alloc(CHUNK));
+        out.advance(used);
+        const fd = openSync(join(base, name), "r");
+        try {
+          const run = emitFile({ kind: "file", absPath: name, fd, header: { ...header, size: fstatSync(fd).size } }, out, { warn: () => undefined, progress: () => undefined }, true);
+          let step = run.next();
+          while (!step.done) {
+            out.take();
+            out.provide(Buffer.alloc(CHUNK));
+            step = run.next();
+          }
+          expect([used, name, step.value]).toEqual([used, name, expected]);
+          // Nothing of a database's entry was written.
+          if (expected === "sqlite") expect([out.used, out.drained]).toEqual([used, true]);
+        } finally {
+          closeSync(fd);
+        }
+      }
+    }
   });
 
   it("archives the raw bytes of a truncated database with a W_SQLITE_RAW warning", async () => {

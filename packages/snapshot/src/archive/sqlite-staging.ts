@@ -1,21 +1,21 @@
 // Consistent copies of live SQLite databases. The app keeps writing while we archive, so the file on disk
 // is never copied byte by byte: SQLite's online backup copies the pages of one read transaction (in WAL
-// mode writers are not blocked) into a private 0700 staging directory, the copy is checked with
-// PRAGMA integrity_check, and only then are its bytes archived. Only these copies touch temporary disk,
-// one database at a time (each is deleted right after it is archived), never any part of the archive.
+// mode writers are not blocked) into a private 0700 staging directory, and the copy's bytes are archived.
+// PRAGMA integrity_check runs on the copy on a worker thread while the writer streams it and what follows,
+// so it costs no time on the archive's critical path; its verdict is collected before the archive may
+// end, and a failed one fails the archive. Only these copies touch temporary disk, one database at a time
+// (each is deleted once archived and checked), never any part of the archive.
 import { mkdtemp, chmod, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync, backup } from "node:sqlite";
 import { ArchiveError, errnoOf } from "./archive-error.ts";
-import { checkSqliteIntegrity } from "./check-sqlite-integrity.ts";
+import { startIntegrityCheck } from "./check-sqlite-integrity.ts";
+import type { IntegrityCheck } from "./check-sqlite-integrity.ts";
 
 /** The 16 bytes every SQLite 3 database file starts with. */
 export const SQLITE_MAGIC = Buffer.from("SQLite format 3\u0000", "latin1");
 
-// SQLite's smallest page is 512 bytes; a shorter file with the magic is a fragment SQLite would treat as
-// an empty database, so its bytes are kept raw instead of being replaced by an empty copy.
-const MIN_DATABASE_BYTES = 512;
 // Result codes meaning "this is not a database SQLite can read": archive the raw bytes with a warning.
 const SQLITE_CORRUPT = 11;
 const SQLITE_CANTOPEN = 14;
@@ -24,7 +24,8 @@ const SQLITE_NOTADB = 26;
 const BUSY_TIMEOUT_MS = 30_000;
 
 export type SqliteCapture =
-  | { kind: "copy"; copyPath: string; release: () => Promise<void> }
+  /** Call archived() once the copy's bytes are in the archive (or will never be): it is then removed. */
+  | { kind: "copy"; copyPath: string; archived: () => void }
   | { kind: "raw"; reason: string }
   | { kind: "vanished" };
 
@@ -32,8 +33,12 @@ export type SqliteCapture =
 export interface SqliteStaging {
   /** The staging directory once created, so the walker can avoid archiving it. */
   readonly dir: string | undefined;
-  /** Copies the database at dbPath; `size` is its size when it was opened. */
-  capture(dbPath: string, size: number): Promise<SqliteCapture>;
+  /** Copies the database at dbPath; its integrity check goes on in the background. */
+  capture(dbPath: string): Promise<SqliteCapture>;
+  /** The first failure of a background check so far (E_SQLITE_INTEGRITY), to fail the archive early. */
+  readonly failure: ArchiveError | undefined;
+  /** Waits for every check and copy removal; throws the first failure. */
+  settle(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -41,6 +46,10 @@ export interface SqliteStaging {
 export function createSqliteStaging(tempDir: string = tmpdir()): SqliteStaging {
   let dir: string | undefined;
   let counter = 0;
+  let failure: ArchiveError | undefined;
+  // The previous copy's check and removal; never rejects (failures land in `failure`).
+  let previous: Promise<void> = Promise.resolve();
+  const checks = new Set<IntegrityCheck>();
 
   async function ensureDir(): Promise<string> {
     if (dir) return dir;
@@ -53,34 +62,75 @@ export function createSqliteStaging(tempDir: string = tmpdir()): SqliteStaging {
     return created;
   }
 
+  async function capture(dbPath: string): Promise<SqliteCapture> {
+    // One copy on disk at a time: the temporary space needed is that of the largest database.
+    await previous;
+    if (failure) throw failure;
+    const copyPath = join(await ensureDir(), `${++counter}.sqlite`);
+    const remove = async (): Promise<void> => {
+      await Promise.all(["", "-wal", "-shm", "-journal"].map((s) => rm(copyPath + s, { force: true })));
+    };
+    // Started now so that its thread boots while the backup runs.
+    const check = startIntegrityCheck();
+    checks.add(check);
+    const stop = async (): Promise<void> => {
+      checks.delete(check);
+      await check.cancel();
+    };
+    try {
+      const raw = await backupInto(dbPath, copyPath);
+      if (raw) {
+        await Promise.all([stop(), remove()]);
+        return raw;
+      }
+      await assertNoWal(dbPath, copyPath);
+    } catch (err) {
+      await Promise.all([stop(), remove()]);
+      throw err;
+    }
+    const verdict = check.run(copyPath).then(
+      (problems) => {
+        if (problems !== "ok") failure ??= integrityError(dbPath, problems);
+      },
+      (err: unknown) => {
+        failure ??= new ArchiveError("E_SQLITE_CAPTURE", `the integrity check of the copy of ${dbPath} failed to run: ${err instanceof Error ? err.message : String(err)}; report this as a bug`, { path: dbPath, cause: err });
+      },
+    );
+    let archived = (): void => undefined;
+    const streamed = new Promise<void>((resolve) => (archived = resolve));
+    previous = Promise.all([verdict, streamed])
+      .then(stop)
+      .then(remove)
+      .catch((err: unknown) => {
+        failure ??= new ArchiveError("E_SQLITE_CAPTURE", `cannot remove the staging copy ${copyPath}: ${String(err)}`, { path: copyPath, cause: err });
+      });
+    return { kind: "copy", copyPath, archived };
+  }
+
   return {
     get dir() {
       return dir;
     },
-    async capture(dbPath, size) {
-      if (size < MIN_DATABASE_BYTES) return { kind: "raw", reason: `only ${size} bytes, smaller than one SQLite page` };
-      const copyPath = join(await ensureDir(), `${++counter}.sqlite`);
-      const release = async (): Promise<void> => {
-        await Promise.all(["", "-wal", "-shm", "-journal"].map((s) => rm(copyPath + s, { force: true })));
-      };
-      try {
-        const raw = await backupInto(dbPath, copyPath);
-        if (raw) {
-          await release();
-          return raw;
-        }
-        await verifyCopy(dbPath, copyPath);
-        return { kind: "copy", copyPath, release };
-      } catch (err) {
-        await release();
-        throw err;
-      }
+    get failure() {
+      return failure;
+    },
+    capture,
+    async settle() {
+      await previous;
+      if (failure) throw failure;
     },
     async dispose() {
+      // A copy still being checked or streamed when the archive stops: stop its worker, then remove it all.
+      await Promise.all([...checks].map((c) => c.cancel()));
+      checks.clear();
       if (dir) await rm(dir, { recursive: true, force: true });
       dir = undefined;
     },
   };
+}
+
+function integrityError(dbPath: string, problems: string): ArchiveError {
+  return new ArchiveError("E_SQLITE_INTEGRITY", `SQLite database ${dbPath} fails PRAGMA integrity_check (${problems.split("\n").slice(0, 3).join("; ")}); repair or restore the database, or exclude it, before backing up`, { path: dbPath });
 }
 
 // Runs the online backup; returns a raw-capture verdict when SQLite cannot read the file as a database.
@@ -106,13 +156,9 @@ async function backupInto(dbPath: string, copyPath: string): Promise<SqliteCaptu
   }
 }
 
-async function verifyCopy(dbPath: string, copyPath: string): Promise<void> {
-  const verdict = await checkSqliteIntegrity(copyPath);
-  if (verdict !== "ok") {
-    throw new ArchiveError("E_SQLITE_INTEGRITY", `SQLite database ${dbPath} fails PRAGMA integrity_check (${verdict.split("\n").slice(0, 3).join("; ")}); repair or restore the database, or exclude it, before backing up`, { path: dbPath });
-  }
-  // The backup connection is closed, so everything must be in the main file; a leftover WAL would mean the
-  // archived bytes miss committed pages.
+// The backup connection is closed, so everything must be in the main file; a leftover WAL would mean the
+// archived bytes miss committed pages.
+async function assertNoWal(dbPath: string, copyPath: string): Promise<void> {
   const wal = await stat(copyPath + "-wal").catch((err: unknown) => {
     if (errnoOf(err) === "ENOENT") return undefined;
     throw err;

@@ -1,11 +1,11 @@
 // Walks the archive roots depth-first, each directory's children sorted by name bytes (like GNU tar's
 // --sort=name; libuv happens to sort too, but the archive's order must not rest on that), so the same
 // tree always gives the same archive. It lists directories but stats nothing else: the per-entry work
-// happens in prepare-entry, concurrently and in order. The next subdirectories of each open directory are
-// listed ahead, because on trees of many small directories one readdir at a time is the bottleneck.
-// Problems with single entries are yielded in order as warnings or errors, never thrown, so the stream
-// reports them at the position they occur.
-import { readdir, stat } from "node:fs/promises";
+// happens in prepare-entry. It is synchronous, like the file reads (see file-reader.ts): a directory is
+// listed when the walk enters it, and the consumer pulls one item at a time, so at most one listing per
+// open directory is held. Problems with single entries are yielded in order as warnings or errors, never
+// thrown, so the stream reports them at the position they occur.
+import { readdirSync, statSync } from "node:fs";
 import { isUtf8 } from "node:buffer";
 import type { Dirent } from "node:fs";
 import { ArchiveError, errnoOf } from "./archive-error.ts";
@@ -32,44 +32,27 @@ interface Frame {
   children: Array<Dirent<Buffer>>;
   /** Index of the next child to visit. */
   next: number;
-  /** Index of the next child to consider for listing ahead. */
-  scan: number;
-  /** Listings started ahead, by child index; never rejected (listDir turns failures into items). */
-  ahead: Map<number, Promise<Listing>>;
 }
-
-interface Walk {
-  opts: WalkOptions;
-  /** Entries held by listings made ahead and not visited yet: the memory listing ahead may use. */
-  aheadEntries: number;
-}
-
-// Subdirectory listings in flight per open directory, and the entries they may hold in total (a few MiB
-// of Dirents), so wide directories of huge subdirectories do not pile up in memory.
-const LIST_AHEAD = 32;
-const MAX_AHEAD_ENTRIES = 50_000;
 
 /** Yields every entry of the roots in archive order; throws only for a root that is missing or invalid. */
-export async function* walkRoots(roots: readonly ArchiveRoot[], opts: WalkOptions): AsyncGenerator<WalkItem> {
-  const walk: Walk = { opts, aheadEntries: 0 };
+export function* walkRoots(roots: readonly ArchiveRoot[], opts: WalkOptions): Generator<WalkItem> {
   for (const root of roots) {
-    const kind = await rootKind(root);
+    const kind = rootKind(root);
     if (opts.matcher.excludes(root.name, kind === "dir")) continue;
     if (kind === "file") {
       yield { kind: "file", archivePath: root.name, absPath: root.path, isRoot: true };
       continue;
     }
-    const listed = await listDir(root.path, opts);
+    const listed = listDir(root.path, opts);
     if (!Array.isArray(listed)) {
       yield listed;
       continue;
     }
     yield { kind: "dir", archivePath: root.name, absPath: root.path, isRoot: true };
-    const stack: Frame[] = [openFrame(root.path, root.name, listed, walk)];
+    const stack: Frame[] = [{ absDir: root.path, archiveDir: root.name, children: listed, next: 0 }];
     while (stack.length > 0) {
       const frame = stack[stack.length - 1] as Frame;
-      const index = frame.next++;
-      const dirent = frame.children[index];
+      const dirent = frame.children[frame.next++];
       if (!dirent) {
         stack.pop();
         continue;
@@ -87,17 +70,13 @@ export async function* walkRoots(roots: readonly ArchiveRoot[], opts: WalkOption
       if (opts.matcher.excludes(archivePath, isDir)) continue;
       if (isDir) {
         if (opts.skipDir?.(absPath)) continue;
-        const ahead = frame.ahead.get(index);
-        frame.ahead.delete(index);
-        const children = await (ahead ?? listDir(absPath, opts));
-        if (ahead && Array.isArray(children)) walk.aheadEntries -= children.length;
-        listAhead(frame, walk);
+        const children = listDir(absPath, opts);
         if (!Array.isArray(children)) {
           yield children;
           continue;
         }
         yield { kind: "dir", archivePath, absPath, isRoot: false };
-        stack.push(openFrame(absPath, archivePath, children, walk));
+        stack.push({ absDir: absPath, archiveDir: archivePath, children, next: 0 });
       } else if (dirent.isFile()) {
         yield { kind: "file", archivePath, absPath, isRoot: false };
       } else if (dirent.isSymbolicLink()) {
@@ -109,35 +88,12 @@ export async function* walkRoots(roots: readonly ArchiveRoot[], opts: WalkOption
   }
 }
 
-function openFrame(absDir: string, archiveDir: string, children: Array<Dirent<Buffer>>, walk: Walk): Frame {
-  const frame: Frame = { absDir, archiveDir, children, next: 0, scan: 0, ahead: new Map() };
-  listAhead(frame, walk);
-  return frame;
-}
-
-// Starts listings of the next subdirectories to visit (same exclusion tests as the visit itself).
-function listAhead(frame: Frame, walk: Walk): void {
-  const { opts } = walk;
-  while (frame.ahead.size < LIST_AHEAD && walk.aheadEntries < MAX_AHEAD_ENTRIES && frame.scan < frame.children.length) {
-    const index = frame.scan++;
-    const dirent = frame.children[index] as Dirent<Buffer>;
-    if (!dirent.isDirectory() || !isUtf8(dirent.name)) continue;
-    const name = dirent.name.toString("utf8");
-    const absPath = `${frame.absDir}/${name}`;
-    if (opts.matcher.excludes(`${frame.archiveDir}/${name}`, true) || opts.skipDir?.(absPath)) continue;
-    frame.ahead.set(
-      index,
-      listDir(absPath, opts).then((listing) => {
-        if (Array.isArray(listing)) walk.aheadEntries += listing.length;
-        return listing;
-      }),
-    );
-  }
-}
-
-async function rootKind(root: ArchiveRoot): Promise<"dir" | "file"> {
-  // stat, not lstat: a root given as a symlink is followed on purpose (e.g. /data -> /mnt/volume).
-  const st = await stat(root.path).catch((err: unknown) => {
+function rootKind(root: ArchiveRoot): "dir" | "file" {
+  let st;
+  try {
+    // stat, not lstat: a root given as a symlink is followed on purpose (e.g. /data -> /mnt/volume).
+    st = statSync(root.path);
+  } catch (err) {
     const code = errnoOf(err);
     if (code === "ENOENT" || code === "ENOTDIR") {
       throw new ArchiveError("E_ROOT_MISSING", `backup root "${root.name}" (${root.path}) does not exist; check the configured path`, { path: root.path, cause: err });
@@ -146,23 +102,34 @@ async function rootKind(root: ArchiveRoot): Promise<"dir" | "file"> {
       throw new ArchiveError("E_UNREADABLE", `backup root "${root.name}" (${root.path}) cannot be read; run the agent as a user that can read it`, { path: root.path, cause: err });
     }
     throw new ArchiveError("E_ARCHIVE_IO", `cannot stat backup root ${root.path}: ${String(err)}`, { path: root.path, cause: err });
-  });
+  }
   if (st.isDirectory()) return "dir";
   if (st.isFile()) return "file";
   throw new ArchiveError("E_ROOT_INVALID", `backup root ${root.path} is neither a directory nor a regular file; point it at a directory`, { path: root.path });
 }
 
 // A directory's sorted children, or the warning/error item that replaces it when it cannot be listed.
-async function listDir(absDir: string, opts: WalkOptions): Promise<Listing> {
+function listDir(absDir: string, opts: WalkOptions): Listing {
   try {
-    const children = await readdir(absDir, { withFileTypes: true, encoding: "buffer" });
-    return children.sort((a, b) => Buffer.compare(a.name, b.name));
+    const children = readdirSync(absDir, { withFileTypes: true, encoding: "buffer" });
+    return children.sort((a, b) => compareBytes(a.name, b.name));
   } catch (err) {
     const code = errnoOf(err);
     if (code === "ENOENT" || code === "ENOTDIR") return warning("W_VANISHED", absDir, "directory disappeared while the backup ran; skipped");
     if (code === "EACCES" || code === "EPERM") return unreadableItem(absDir, "directory", opts, err);
     return { kind: "error", error: new ArchiveError("E_ARCHIVE_IO", `cannot list ${absDir}: ${String(err)}`, { path: absDir, cause: err }) };
   }
+}
+
+// Byte order of two names, in plain JS: names are short, and Buffer.compare's call into C++ costs more
+// than the comparison (readdir lists are usually sorted already, so this runs about once per entry).
+function compareBytes(a: Buffer, b: Buffer): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
 }
 
 /** The item for an unreadable file or directory: an E_UNREADABLE error, or a warning when asked to skip. */

@@ -7,7 +7,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
 import { chainStreams } from "../pipeline/chain-streams.ts";
-import { createCompressStream, createDecompressStages, FrameCompressor, detectContent, type Compression } from "./index.ts";
+import { compressSource, createDecompressStages, FrameCompressor, detectContent, iterableSource, type Compression } from "./index.ts";
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -26,7 +26,7 @@ function compressible(n: number): Buffer {
 async function roundTrip(kind: Compression, input: Buffer, frameSize: number, sliceSize: number) {
   const slices = [];
   for (let i = 0; i < input.length; i += sliceSize) slices.push(input.subarray(i, i + sliceSize));
-  const compressed = await collect(Readable.from(slices).pipe(createCompressStream(kind, { frameSize, concurrency: 3 })));
+  const compressed = await collect(compressSource(Readable.from(slices), kind, { frameSize, concurrency: 3 }));
   const restored = await collect(chainStreams(Readable.from([compressed]), ...createDecompressStages(kind)));
   return { compressed, restored };
 }
@@ -71,7 +71,7 @@ describe("FrameCompressor", () => {
     };
     const input = Buffer.alloc(100 * 64);
     for (let i = 0; i < 100; i++) input.fill(i, i * 64, i * 64 + 64);
-    const out = await collect(Readable.from([input]).pipe(new FrameCompressor(slowFirst, { frameSize: 64, concurrency: 4 })));
+    const out = await collect(new FrameCompressor(iterableSource(Readable.from([input])), { compress: slowFirst, close: () => undefined }, { frameSize: 64, concurrency: 4 }));
     expect(out.equals(input)).toBe(true);
     expect(maxInFlight).toBeLessThanOrEqual(4);
   });
@@ -85,7 +85,7 @@ describe("FrameCompressor", () => {
     for (let i = 0; i < 10; i++) input.fill(i, i * 16, i * 16 + 16);
     const sink: Buffer[] = [];
     await expect(
-      pipeline(Readable.from([input]), new FrameCompressor(failing, { frameSize: 16, concurrency: 2 }), async (src: AsyncIterable<Buffer>) => {
+      pipeline(new FrameCompressor(iterableSource(Readable.from([input])), { compress: failing, close: () => undefined }, { frameSize: 16, concurrency: 2 }), async (src: AsyncIterable<Buffer>) => {
         for await (const c of src) sink.push(c);
       }),
     ).rejects.toThrow("pool exploded");

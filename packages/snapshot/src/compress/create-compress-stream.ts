@@ -1,8 +1,9 @@
 import { availableParallelism } from "node:os";
 import zlib from "node:zlib";
-import type { Transform } from "node:stream";
+import type { Readable, Transform } from "node:stream";
 import { gzipFrames, zstdLanes } from "./frame-codecs.ts";
-import { FrameCompressor } from "./frame-compressor.ts";
+import { FrameCompressor, type ByteSource } from "./frame-compressor.ts";
+import { iterableSource } from "./iterable-source.ts";
 import { ZstdFrameSplitter } from "./zstd-frame-splitter.ts";
 
 export type Compression = "zstd" | "gzip";
@@ -18,13 +19,18 @@ export interface CompressOptions {
 
 const DEFAULT_FRAME_SIZE = 2 * 1024 * 1024;
 
-/** A Transform compressing with zstd or gzip in parallel independent frames (see FrameCompressor). */
-export function createCompressStream(kind: Compression, opts: CompressOptions = {}): Transform {
+/**
+ * The compressed bytes of a source, zstd or gzip, in parallel independent frames (see FrameCompressor).
+ * A ByteSource (the archive writer) is read straight into the compressor's blocks; any other byte
+ * stream is copied in.
+ */
+export function compressSource(input: ByteSource | AsyncIterable<Uint8Array>, kind: Compression, opts: CompressOptions = {}): Readable {
+  const source = Symbol.asyncIterator in input ? iterableSource(input) : input;
   const frameSize = opts.frameSize ?? DEFAULT_FRAME_SIZE;
-  // One frame per core plus one, so the pool never idles while the main thread hands out the next block.
+  // One frame per core plus one, so the pool never idles while the main thread fills the next block.
   const concurrency = opts.concurrency ?? availableParallelism() + 1;
   const codec = kind === "zstd" ? zstdLanes(concurrency, opts.level ?? 3, frameSize) : gzipFrames(opts.level ?? 6, frameSize);
-  return new FrameCompressor(codec, { frameSize, concurrency });
+  return new FrameCompressor(source, codec, { frameSize, concurrency });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Transform, type TransformCallback } from "node:stream";
+import { Readable } from "node:stream";
 
 /** Compresses one independent frame off the main thread. */
 export type CompressFrame = (block: Buffer) => Promise<Buffer>;
@@ -9,6 +9,13 @@ export interface FrameCodec {
   close(): void;
 }
 
+/** Bytes pulled into buffers the reader owns (the archive writer is one; see createArchiveSource). */
+export interface ByteSource {
+  /** Fills `buf` and resolves how many bytes it wrote: all of it until the end, then less (0 after). */
+  read(buf: Buffer): Promise<number>;
+  close(): Promise<void>;
+}
+
 export interface FrameCompressorOptions {
   /** Plaintext bytes per independent frame. Bigger frames compress slightly better; memory grows with it. */
   frameSize: number;
@@ -17,92 +24,83 @@ export interface FrameCompressorOptions {
 }
 
 /**
- * A Transform that cuts its input into fixed-size blocks, compresses each block as an independent
- * frame on the thread pool, and emits the frames in input order.
+ * A Readable of compressed frames: it pulls fixed-size blocks from a ByteSource into its own reused
+ * buffers, compresses each block as an independent frame on the thread pool, and emits the frames in
+ * input order.
  *
  * Why frames instead of one stream: a single zstd/gzip stream uses one core, and Node 24.21's zstd
  * stream crashes with nbWorkers > 0. Concatenated zstd frames and concatenated gzip members are both
  * valid single files for every decoder (`zstd -d`, `gunzip`, zlib's streams), so restore needs nothing
- * special. Memory stays bounded: `concurrency` blocks in flight plus one being filled, and the blocks
- * are reused rather than allocated per frame (fresh multi-MiB buffers cost page faults and GC time).
+ * special. Why pull: the source writes straight into the block that gets compressed, so no
+ * intermediate buffer is allocated per chunk (fresh multi-MiB buffers cost copies, page faults and
+ * garbage collection). Memory stays bounded: `concurrency` blocks in flight plus one being filled.
  */
-export class FrameCompressor extends Transform {
+export class FrameCompressor extends Readable {
+  private readonly source: ByteSource;
   private readonly codec: FrameCodec;
   private readonly frameSize: number;
   private readonly concurrency: number;
   private readonly freeBlocks: Buffer[] = [];
-  private block: Buffer;
-  private filled = 0;
   private readonly inFlight: { frame: Promise<Buffer>; block: Buffer }[] = [];
-  private framesEmitted = 0;
+  private sourceEnded = false;
+  private framesSubmitted = 0;
+  private pumping = false;
 
-  constructor(codec: FrameCodec | CompressFrame, opts: FrameCompressorOptions) {
-    super({ readableHighWaterMark: opts.frameSize });
-    this.codec = typeof codec === "function" ? { compress: codec, close: () => undefined } : codec;
+  constructor(source: ByteSource, codec: FrameCodec, opts: FrameCompressorOptions) {
+    super({ highWaterMark: opts.frameSize });
+    this.source = source;
+    this.codec = codec;
     this.frameSize = opts.frameSize;
     this.concurrency = Math.max(1, opts.concurrency);
-    this.block = Buffer.allocUnsafe(this.frameSize);
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.absorb(chunk).then(() => done(), done);
-  }
-
-  override _flush(done: TransformCallback): void {
-    // An empty input still yields one (empty) frame so the output is a valid compressed file.
-    if (this.filled > 0 || this.framesEmitted + this.inFlight.length === 0) this.submit();
-    this.drainAll().then(
-      () => {
-        this.codec.close();
-        done();
-      },
-      (err) => {
-        this.codec.close();
-        done(err);
-      },
-    );
+  override _read(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    this.pump().catch((err) => this.destroy(err));
   }
 
   override _destroy(err: Error | null, done: (error: Error | null) => void): void {
     this.codec.close();
-    done(err);
+    this.source.close().then(
+      () => done(err),
+      (closeErr) => done(err ?? closeErr),
+    );
   }
 
-  private async absorb(chunk: Buffer): Promise<void> {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const n = Math.min(this.frameSize - this.filled, chunk.length - offset);
-      chunk.copy(this.block, this.filled, offset, offset + n);
-      this.filled += n;
-      offset += n;
-      if (this.filled === this.frameSize) {
-        this.submit();
-        // Backpressure: never more than `concurrency` frames waiting on the pool.
-        if (this.inFlight.length >= this.concurrency) await this.emitOldest();
+  /** Keeps `concurrency` frames compressing and pushes finished ones until the reader has enough. */
+  private async pump(): Promise<void> {
+    for (;;) {
+      while (!this.sourceEnded && this.inFlight.length < this.concurrency) await this.submitNext();
+      const oldest = this.inFlight.shift();
+      if (!oldest) {
+        this.codec.close();
+        this.push(null);
+        return;
+      }
+      const out = await oldest.frame;
+      this.freeBlocks.push(oldest.block);
+      if (this.destroyed) return;
+      if (!this.push(out)) {
+        this.pumping = false;
+        return;
       }
     }
   }
 
-  private submit(): void {
-    const block = this.block;
-    const frame = this.codec.compress(this.filled === this.frameSize ? block : block.subarray(0, this.filled));
+  private async submitNext(): Promise<void> {
+    const block = this.freeBlocks.pop() ?? Buffer.allocUnsafe(this.frameSize);
+    const n = await this.source.read(block);
+    if (n < block.length) this.sourceEnded = true;
+    // An empty source still yields one (empty) frame so the output is a valid compressed file.
+    if (n === 0 && this.framesSubmitted > 0) {
+      this.freeBlocks.push(block);
+      return;
+    }
+    const frame = this.codec.compress(n === block.length ? block : block.subarray(0, n));
     // Attach a handler now so a rejection is never "unhandled" while it waits its turn in the queue.
     frame.catch(() => undefined);
     this.inFlight.push({ frame, block });
-    this.block = this.freeBlocks.pop() ?? Buffer.allocUnsafe(this.frameSize);
-    this.filled = 0;
-  }
-
-  private async emitOldest(): Promise<void> {
-    const { frame, block } = this.inFlight[0]!;
-    const out = await frame;
-    this.inFlight.shift();
-    this.freeBlocks.push(block);
-    this.framesEmitted++;
-    this.push(out);
-  }
-
-  private async drainAll(): Promise<void> {
-    while (this.inFlight.length > 0) await this.emitOldest();
+    this.framesSubmitted++;
   }
 }

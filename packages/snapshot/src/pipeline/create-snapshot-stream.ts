@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
-import { createArchiveStream, type ArchiveOptions, type ArchiveRoot } from "../archive/index.ts";
-import { createCompressStream, type Compression } from "../compress/index.ts";
+import type { ArchiveOptions, ArchiveRoot } from "../archive/index.ts";
+import { createArchiveSource } from "../archive/create-archive-source.ts";
+import { compressSource, type Compression } from "../compress/index.ts";
 import { createEncryptStream, type ContentType, type EncryptionKey } from "../format/index.ts";
 import { chainStreams } from "./chain-streams.ts";
 
@@ -16,10 +17,10 @@ export async function createSnapshotStream(opts: SnapshotStreamOptions): Promise
   const { roots, compression, encryption, ...archiveOptions } = opts;
   // Key derivation (PBKDF2) runs before the first file is opened, so a bad key setup costs no I/O.
   const encrypt = encryption ? await createEncryptStream({ key: encryption, contentType: contentTypeOf(compression) }) : null;
-  const archive = createArchiveStream(roots, archiveOptions);
-  const compress = createCompressStream(compression);
+  // The compressor pulls the tar straight into its own reused blocks (no per-chunk buffers).
+  const compressed = compressSource(createArchiveSource(roots, archiveOptions), compression);
   // An error in any stage destroys them all, so a failure anywhere fails the whole stream.
-  return encrypt ? chainStreams(archive, compress, encrypt) : chainStreams(archive, compress);
+  return encrypt ? chainStreams(compressed, encrypt) : compressed;
 }
 
 /** The header's content type for a compression choice. */
