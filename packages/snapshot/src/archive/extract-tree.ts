@@ -4,18 +4,31 @@
 // when one already exists); files are opened O_CREAT|O_EXCL|O_NOFOLLOW, so an existing path is never
 // reused. Directories stay 0700 until the end, then get their modes and mtimes deepest first (a parent
 // made read-only or re-timed early would be changed again by writing its children).
-import { constants } from "node:fs";
-import { lstat, lutimes, mkdir, open, symlink } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
+//
+// The calls are synchronous, made on the main thread between reads of the stream, as the writer's reads
+// are (file-reader.ts). Each one through fs/promises is a round trip through libuv's threadpool plus a
+// promise, and on a tree of small files those round trips, not the bytes, were the cost; the pool is also
+// where the decompressor runs. Every call is short (a write is at most 1 MiB), so the event loop keeps
+// turning, unless the target's filesystem hangs, which then stalls the whole agent rather than only this
+// extraction. Only fsync, which waits for the disk, stays asynchronous (see durability.ts for when it is
+// used at all).
+import { closeSync, constants, fchmodSync, fsync, futimesSync, lstatSync, lutimesSync, mkdirSync, openSync, symlinkSync, writevSync } from "node:fs";
+import type { Stats } from "node:fs";
+import { promisify } from "node:util";
 import { ArchiveError, errnoOf } from "./archive-error.ts";
+import type { Durability } from "./durability.ts";
 import { checkLinkResolution, checkNoLinkAncestor } from "./entry-rules.ts";
 
 // setuid/setgid files are not recreated: a backup's content must not become a privileged binary when
 // root restores it. Directories keep setgid (group inheritance) and the sticky bit.
 const FILE_MODE_MASK = 0o1777;
 const DIR_MODE_MASK = 0o3777;
-/** Files whose fsync + close may be in flight at once. */
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+/** Files or directories whose fsync + close may be in flight at once (durability "fsync"). */
 const SYNC_AHEAD = 16;
+// writev takes at most IOV_MAX (1024 on Linux) buffers; libuv writes fewer and reports a short write.
+const MAX_PIECES = 512;
+const fsyncAsync = promisify(fsync);
 
 interface Meta {
   mode: number;
@@ -26,15 +39,18 @@ interface Meta {
 export class ExtractTree {
   readonly root: string;
   readonly #outsideLinks: "reject" | "keep";
+  readonly #durability: Durability;
   /** Directories made so far: explicit entries carry their metadata, implied parents null. */
   #dirs = new Map<string, Meta | null>();
   #links = new Map<string, string>();
   #linkTimes = new Map<string, bigint>();
   #syncing: Array<Promise<void>> = [];
 
-  constructor(root: string, outsideLinks: "reject" | "keep") {
+  /** With durability "fsync" every file and directory is fsynced; with "syncfs" the caller flushes the filesystem. */
+  constructor(root: string, outsideLinks: "reject" | "keep", durability: Durability) {
     this.root = root;
     this.#outsideLinks = outsideLinks;
+    this.#durability = durability;
   }
 
   /** Throws unless `path` can be a new entry: not below or at a symlink of this archive. */
@@ -44,71 +60,85 @@ export class ExtractTree {
   }
 
   /** Creates a directory entry (again is fine: a later entry's metadata wins). */
-  async addDir(path: string, meta: Meta): Promise<void> {
-    await this.#ensureDir(path);
+  addDir(path: string, meta: Meta): void {
+    this.#ensureDir(path);
     this.#dirs.set(path, meta);
   }
 
-  /** Creates a new file and returns its handle; the caller writes it and hands it back to finishFile. */
-  async createFile(path: string): Promise<FileHandle> {
+  /** Creates a new file and returns its descriptor; the caller writes it and hands it to finishFile or abandonFile. */
+  createFile(path: string): number {
     if (this.#dirs.has(path)) throw duplicate(path);
-    await this.#ensureDir(parentOf(path));
-    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-    return open(this.#abs(path), flags, 0o600).catch((err: unknown) => {
+    this.#ensureDir(parentOf(path));
+    try {
+      return openSync(this.#abs(path), CREATE_FLAGS, 0o600);
+    } catch (err) {
       if (errnoOf(err) === "EEXIST") throw duplicate(path);
       throw ioError(path, err);
-    });
+    }
   }
 
-  /** Applies mode and mtime, then fsyncs and closes in the background (a few at a time). */
-  async finishFile(fh: FileHandle, meta: Meta): Promise<void> {
+  /** Writes `pieces` (`length` bytes in all) at `position`, in as few writev calls as the kernel allows. */
+  write(fd: number, path: string, pieces: Buffer[], length: number, position: number): void {
+    let done = 0;
+    let rest = pieces;
     try {
-      await fh.chmod(meta.mode & FILE_MODE_MASK);
-      const t = seconds(meta.mtimeNs);
-      await fh.utimes(t, t);
-    } catch (err) {
-      await fh.close();
-      throw err;
-    }
-    const done = (async () => {
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
+      while (done < length) {
+        const n = writevSync(fd, rest.length > MAX_PIECES ? rest.slice(0, MAX_PIECES) : rest, position + done);
+        if (n <= 0) throw Object.assign(new Error("a write made no progress"), { code: "EIO" });
+        done += n;
+        if (done < length) rest = dropBytes(rest, n);
       }
-    })();
-    // Awaited in order below or in settle(); until then a failure must not count as unhandled.
-    done.catch(() => undefined);
-    this.#syncing.push(done);
-    if (this.#syncing.length >= SYNC_AHEAD) await this.#syncing.shift();
+    } catch (err) {
+      throw ioError(path, err);
+    }
+  }
+
+  /** Applies mode and mtime and closes; with durability "fsync", fsyncs first in the background (a few at a time). */
+  async finishFile(fd: number, path: string, meta: Meta): Promise<void> {
+    try {
+      fchmodSync(fd, meta.mode & FILE_MODE_MASK);
+      const t = seconds(meta.mtimeNs);
+      futimesSync(fd, t, t);
+    } catch (err) {
+      closeSync(fd);
+      throw ioError(path, err);
+    }
+    await this.#closeDurably(fd, path);
+  }
+
+  /** Closes a file whose writing failed. */
+  abandonFile(fd: number): void {
+    closeSync(fd);
   }
 
   /** Records a symlink, created only by finish(). */
-  async addSymlink(path: string, target: string, mtimeNs: bigint): Promise<void> {
+  addSymlink(path: string, target: string, mtimeNs: bigint): void {
     if (this.#dirs.has(path)) throw duplicate(path);
-    await this.#ensureDir(parentOf(path));
-    const existing = await lstat(this.#abs(path)).catch(() => undefined);
-    if (existing) throw duplicate(path);
+    this.#ensureDir(parentOf(path));
+    if (lstatOrUndefined(this.#abs(path))) throw duplicate(path);
     this.#links.set(path, target);
     this.#linkTimes.set(path, mtimeNs);
   }
 
-  /** Checks and creates the symlinks, applies directory metadata deepest first and fsyncs every directory. */
+  /** Checks and creates the symlinks, then applies directory metadata deepest first (fsyncing each with durability "fsync"). */
   async finish(): Promise<void> {
     await this.settle(true);
     if (this.#outsideLinks === "reject") for (const path of this.#links.keys()) checkLinkResolution(path, this.#links);
     for (const [path, target] of this.#links) {
       const abs = this.#abs(path);
-      await symlink(target, abs).catch((err: unknown) => {
+      try {
+        symlinkSync(target, abs);
+        const t = seconds(this.#linkTimes.get(path) ?? 0n);
+        lutimesSync(abs, t, t);
+      } catch (err) {
         throw errnoOf(err) === "EEXIST" ? duplicate(path) : ioError(path, err);
-      });
-      const t = seconds(this.#linkTimes.get(path) ?? 0n);
-      await lutimes(abs, t, t);
+      }
     }
     // Reverse byte order puts every directory after all of its descendants.
     const dirs = [...this.#dirs.keys()].sort((a, b) => Buffer.compare(Buffer.from(b), Buffer.from(a)));
     for (const path of dirs) await this.#finishDir(path, this.#dirs.get(path) ?? null);
     await this.#finishDir("", null);
+    await this.settle(true);
   }
 
   /** Waits for background fsyncs; with rethrow false (on an error path), only waits. */
@@ -121,29 +151,51 @@ export class ExtractTree {
 
   // The directory fd is opened while the mode is still our 0700, so even a 000 directory gets its fsync.
   async #finishDir(path: string, meta: Meta | null): Promise<void> {
-    const fh = await open(this.#abs(path), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    if (path === "" && this.#durability !== "fsync") return;
+    let fd: number;
     try {
-      if (path !== "") await fh.chmod(meta ? meta.mode & DIR_MODE_MASK : 0o755);
+      fd = openSync(this.#abs(path), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    } catch (err) {
+      throw ioError(path, err);
+    }
+    try {
+      if (path !== "") fchmodSync(fd, meta ? meta.mode & DIR_MODE_MASK : 0o755);
       if (meta) {
         const t = seconds(meta.mtimeNs);
-        await fh.utimes(t, t);
+        futimesSync(fd, t, t);
       }
-      await fh.sync();
-    } finally {
-      await fh.close();
+    } catch (err) {
+      closeSync(fd);
+      throw ioError(path, err);
     }
+    await this.#closeDurably(fd, path);
+  }
+
+  async #closeDurably(fd: number, path: string): Promise<void> {
+    if (this.#durability !== "fsync") {
+      closeSync(fd);
+      return;
+    }
+    const done = fsyncAsync(fd)
+      .catch((err: unknown) => {
+        throw ioError(path, err);
+      })
+      .finally(() => closeSync(fd));
+    // Awaited in order below or in settle(); until then a failure must not count as unhandled.
+    done.catch(() => undefined);
+    this.#syncing.push(done);
+    if (this.#syncing.length >= SYNC_AHEAD) await this.#syncing.shift();
   }
 
   // mkdir -p below the root, trusting only directories we made or found to be real directories.
-  async #ensureDir(path: string): Promise<void> {
+  #ensureDir(path: string): void {
     if (path === "" || this.#dirs.has(path)) return;
-    await this.#ensureDir(parentOf(path));
+    this.#ensureDir(parentOf(path));
     try {
-      await mkdir(this.#abs(path), 0o700);
+      mkdirSync(this.#abs(path), 0o700);
     } catch (err) {
       if (errnoOf(err) !== "EEXIST") throw ioError(path, err);
-      const st = await lstat(this.#abs(path));
-      if (!st.isDirectory()) throw duplicate(path);
+      if (!lstatOrUndefined(this.#abs(path))?.isDirectory()) throw duplicate(path);
     }
     this.#dirs.set(path, null);
   }
@@ -153,9 +205,23 @@ export class ExtractTree {
   }
 }
 
+function lstatOrUndefined(abs: string): Stats | undefined {
+  return lstatSync(abs, { throwIfNoEntry: false });
+}
+
 function parentOf(path: string): string {
   const slash = path.lastIndexOf("/");
   return slash < 0 ? "" : path.slice(0, slash);
+}
+
+// What is left of `pieces` after the first `n` bytes (a short write).
+function dropBytes(pieces: Buffer[], n: number): Buffer[] {
+  let skip = n;
+  let i = 0;
+  for (; i < pieces.length && skip >= (pieces[i] as Buffer).length; i++) skip -= (pieces[i] as Buffer).length;
+  const rest = pieces.slice(i);
+  if (skip > 0 && rest.length > 0) rest[0] = (rest[0] as Buffer).subarray(skip);
+  return rest;
 }
 
 // utimes takes seconds as a double, which near 2025 resolves about 240 ns. Whole seconds plus the
@@ -171,5 +237,6 @@ function duplicate(path: string): ArchiveError {
 }
 
 function ioError(path: string, err: unknown): ArchiveError {
-  return new ArchiveError("E_EXTRACT_IO", `cannot write ${path} (${errnoOf(err) ?? String(err)}); check free space and permissions of the target directory`, { path, cause: err });
+  const what = path === "" ? "the target directory" : path;
+  return new ArchiveError("E_EXTRACT_IO", `cannot write ${what} (${errnoOf(err) ?? String(err)}); check free space and permissions of the target directory`, { path, cause: err });
 }

@@ -1,22 +1,25 @@
 // Reads a tar byte stream block by block without copying: header blocks and body slices are views of the
-// source's own chunks (a block that straddles two chunks is the only copy). The caller pulls, so a slow
-// disk slows the source down instead of queueing data in memory.
+// source's own chunks (a block that straddles two chunks is the only copy). The caller pulls; a slow disk
+// slows the source down instead of queueing data in memory, beyond a small read-ahead (read-chunks.ts).
 import { ArchiveError } from "./archive-error.ts";
+import { readChunks } from "./read-chunks.ts";
+import type { ChunkSource } from "./read-chunks.ts";
+import type { Readable } from "node:stream";
 
 const BLOCK = 512;
 const EMPTY = Buffer.alloc(0);
 
 /** Pull-based reader of tar blocks and entry bodies over any async byte source. */
 export class TarInput {
-  #source: AsyncIterator<Uint8Array>;
+  #source: ChunkSource;
   #chunk: Buffer = EMPTY;
   #pos = 0;
   #ended = false;
   /** Bytes consumed so far; entry bodies are located by offset so unread ones can be skipped. */
   offset = 0;
 
-  constructor(source: AsyncIterable<Uint8Array>) {
-    this.#source = source[Symbol.asyncIterator]();
+  constructor(source: Readable | AsyncIterable<Uint8Array>) {
+    this.#source = readChunks(source);
   }
 
   /** The next 512-byte block, or null at a clean end of input; throws E_ARCHIVE_TRUNCATED on a partial block. */
@@ -76,7 +79,7 @@ export class TarInput {
   async close(): Promise<void> {
     if (!this.#ended) {
       this.#ended = true;
-      await this.#source.return?.();
+      await this.#source.stop();
     }
   }
 
@@ -84,12 +87,11 @@ export class TarInput {
     while (this.#pos >= this.#chunk.length) {
       if (this.#ended) return false;
       const next = await this.#source.next();
-      if (next.done) {
+      if (next === null) {
         this.#ended = true;
         return false;
       }
-      const v = next.value;
-      this.#chunk = Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      this.#chunk = next;
       this.#pos = 0;
     }
     return true;
