@@ -4,21 +4,13 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildFixtureTree } from "./fixture-tree.ts";
 import { createArchiveSource } from "./create-archive-source.ts";
 import { createArchiveStream } from "./index.ts";
-import { collect, tempDir } from "./test-helpers.ts";
+import { collect, useScratchDirs } from "./test-helpers.ts";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-async function scratch(): Promise<string> {
-  const t = await tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const { scratch } = useScratchDirs();
 
 async function tree(): Promise<string> {
   const base = await scratch();

@@ -8,24 +8,16 @@ import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createArchiveStream, extractArchive, listArchive, measureRoots } from "./index.ts";
 import type { ArchiveWarning } from "./index.ts";
 import { emitFile } from "./emit-entry.ts";
 import { openFile } from "./file-reader.ts";
 import { TarOutput } from "./tar-output.ts";
-import { collect, tempDir } from "./test-helpers.ts";
+import { collect, useScratchDirs } from "./test-helpers.ts";
 
 const MiB = 1024 * 1024;
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-async function scratch(): Promise<string> {
-  const t = await tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const { scratch } = useScratchDirs();
 
 /**
  * Archives `src`, and once the first chunk has been produced (the writer is then held by backpressure

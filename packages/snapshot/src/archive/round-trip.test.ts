@@ -1,21 +1,13 @@
 import { link, mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildFixtureTree, DEEP_FILE, LONG_NAME } from "./fixture-tree.ts";
 import { createArchiveStream, extractArchive, listArchive, measureRoots } from "./index.ts";
 import type { ArchiveWarning } from "./index.ts";
-import { collect, diffTrees, snapshotTree, tempDir } from "./test-helpers.ts";
+import { collect, diffTrees, snapshotTree, useScratchDirs } from "./test-helpers.ts";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-async function scratch(): Promise<string> {
-  const t = await tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const { scratch, defer } = useScratchDirs();
 
 describe("archive round trip", () => {
   it("restores the tree identically: content, modes, mtimes, links, unicode and long names", async () => {
@@ -23,7 +15,7 @@ describe("archive round trip", () => {
     const src = join(base, "src");
     await mkdir(src);
     const fixture = await buildFixtureTree(src, { specials: true, excluded: true });
-    cleanups.push(fixture.close);
+    defer(fixture.close);
     const expected = await snapshotTree(src);
     for (const skipped of fixture.skipped) expected.delete(skipped);
 

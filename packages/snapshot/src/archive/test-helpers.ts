@@ -1,5 +1,6 @@
 // Shared fixtures for the archive tests: temp dirs, tree snapshots to compare, stream collection, special
 // files, and a tiny independent ustar writer for hand-made (hostile) archives.
+import { afterEach } from "vitest";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { lstat, mkdtemp, readFile, readdir, readlink, rm } from "node:fs/promises";
@@ -25,6 +26,22 @@ export async function tempDir(prefix = "nacre-archive-"): Promise<{ dir: string;
 }
 
 /** Every entry below `root` (relative path → metadata), skipping FIFOs and sockets. */
+/** Fresh temp dirs for a test file (`scratch`) and other cleanups (`defer`), all undone after each test. */
+export function useScratchDirs(): { scratch: () => Promise<string>; defer: (cleanup: () => Promise<void>) => void } {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+  return {
+    scratch: async () => {
+      const t = await tempDir();
+      cleanups.push(t.cleanup);
+      return t.dir;
+    },
+    defer: (cleanup) => cleanups.push(cleanup),
+  };
+}
+
 export async function snapshotTree(root: string): Promise<Map<string, NodeInfo>> {
   const out = new Map<string, NodeInfo>();
   async function visit(rel: string): Promise<void> {

@@ -4,20 +4,12 @@
 import { mkdir, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createArchiveStream, listArchive } from "./index.ts";
-import { tempDir } from "./test-helpers.ts";
+import { useScratchDirs } from "./test-helpers.ts";
 
 const MiB = 1024 * 1024;
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-async function scratch(): Promise<string> {
-  const t = await tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const { scratch } = useScratchDirs();
 
 describe("writer pacing", () => {
   it("hands the consumer 1 MiB chunks, whatever the size of the files", async () => {
