@@ -17,6 +17,6 @@ Options:
   --json              machine-readable output on stdout
   -h, --help          this help;  --version  the agent's version
 
-Exit codes: 0 ok · 2 usage · 3 config · 4 storage · 5 backup damaged or wrong key · 6 source data
-            unreadable · 7 another run in progress · 8 restore refused · 130 interrupted · 1 internal
+Exit codes: 0 ok · 2 usage · 3 config · 4 storage · 5 backup damaged or wrong key · 6 local files
+            unreadable/unwritable · 7 another run in progress · 8 restore refused · 130 interrupted · 1 internal
 Docs: docs/cli.md, docs/configuration.md, docs/format.md`;

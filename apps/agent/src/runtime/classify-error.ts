@@ -9,8 +9,8 @@ const INTEGRITY_CODES = new Set([
   "E_WRONG_KEY", "E_HEADER_TAMPERED", "E_CHUNK_CORRUPT", "E_CHUNK_ORDER", "E_FOREIGN_CHUNK", "E_TRAILING_DATA",
   "E_KEY_REQUIRED", "E_COMPRESSED_CORRUPT", "E_ARCHIVE_CORRUPT", "E_ARCHIVE_TRUNCATED", "E_HASH_MISMATCH",
 ]);
-const SOURCE_CODES = new Set(["E_UNREADABLE", "E_ROOT_MISSING", "E_SQLITE_INTEGRITY"]);
-const RESTORE_CODES = new Set(["E_UNSAFE_PATH", "E_UNSAFE_LINK", "E_UNSUPPORTED_ENTRY"]);
+const SOURCE_CODES = new Set(["E_UNREADABLE", "E_ROOT_MISSING", "E_SQLITE_INTEGRITY", "E_SQLITE_CAPTURE", "E_ARCHIVE_IO", "E_EXTRACT_IO"]);
+const RESTORE_CODES = new Set(["E_UNSAFE_PATH", "E_UNSAFE_LINK", "E_UNSUPPORTED_ENTRY", "E_DUPLICATE_ENTRY", "E_TARGET_NOT_EMPTY"]);
 const CONFIG_PREFIX = "E_CONFIG";
 const KEYFILE_PREFIX = "E_KEYFILE";
 
@@ -24,7 +24,7 @@ export function classifyError(err: unknown): CliError {
   const e = err as { code?: unknown; message?: unknown; name?: unknown };
   const code = typeof e?.code === "string" ? e.code : "";
   const message = typeof e?.message === "string" ? stripCodePrefix(e.message, code) : String(err);
-  if (code.startsWith(CONFIG_PREFIX) || code === "E_SCHEDULE" || code.startsWith(KEYFILE_PREFIX)) return new CliError(code, message, ExitCode.config, { cause: err });
+  if (code.startsWith(CONFIG_PREFIX) || code === "E_SCHEDULE" || code === "E_ROOT_INVALID" || code.startsWith(KEYFILE_PREFIX)) return new CliError(code, message, ExitCode.config, { cause: err });
   if (STORAGE_CODES.has(code)) return new CliError(code, message, ExitCode.storage, { cause: err });
   if (INTEGRITY_CODES.has(code) || code === "ERR_ZSTD_INVALID_INPUT" || code === "Z_DATA_ERROR" || code === "Z_BUF_ERROR") {
     return new CliError(code.startsWith("E_") ? code : "E_COMPRESSED_CORRUPT", code.startsWith("E_") ? message : `the backup's compressed data is damaged (${message})`, ExitCode.integrity, { cause: err });
