@@ -111,6 +111,17 @@ describe("backup failures are loud", () => {
     }
   });
 
+  it("a store directory that does not exist: exit 4, E_NO_DIR naming it, nothing left in the temp dir", async () => {
+    const probe = makeInstall({});
+    const tmp = join(probe.root, "tmp");
+    mkdirSync(tmp);
+    const install = makeInstall({ storage: { provider: "fs", path: join(probe.root, "not-mounted") }, encryption: { enabled: true, passphrase: "${BACKUP_PASSPHRASE}", iterations: 100_000 } }, { TMPDIR: tmp });
+    const r = await runAgent(["backup", "now"], install.env);
+    expect(r.code).toBe(4);
+    expect(r.events.find((e) => e.level === "error")).toMatchObject({ code: "E_NO_DIR", message: expect.stringMatching(/not-mounted/) });
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
   it("another run holding the lock: exit 7, E_BUSY", async () => {
     const { install } = await installWithBackup();
     writeFileSync(join(install.env.NACRE_AGENT_STATE_DIR!, "lock"), JSON.stringify({ pid: process.pid, purpose: "backup", since: new Date().toISOString() }));

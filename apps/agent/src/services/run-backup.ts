@@ -38,33 +38,52 @@ export async function runBackup({ config, store, out, now, signal }: RunBackupDe
   const exclude = [...config.exclude, ...nested];
   for (const root of roots) out.info(`including ${root.name}/ from ${root.path}`);
 
-  const measured = await measureRoots(roots, { exclude });
-  out.info(`${measured.files} files, ${formatBytes(measured.bytes)} to back up → ${store.description}`);
-
   const warnings: ArchiveWarning[] = [];
-  const progress = new Progress(out, "backup", measured.bytes);
+  let progress: Progress | null = null;
   let uploaded = 0;
-  const body = await createSnapshotStream({
-    roots,
-    exclude,
-    compression: config.compression,
-    encryption: await encryptionKeyFor(config.encryption),
-    signal,
-    onWarning: (w) => {
-      warnings.push(w);
-      out.warn(w.code, w.message, { path: w.path });
-    },
-    onProgress: (p) => progress.update(p.bytes, { files: p.files, uploadedBytes: uploaded }),
-  });
+  // Key derivation (PBKDF2, ~0.3 s on the thread pool) runs while the tree is measured on this thread;
+  // the archive itself starts only when the store begins reading the body.
+  const [measuredResult, bodyResult] = await Promise.allSettled([
+    measureRoots(roots, { exclude }),
+    encryptionKeyFor(config.encryption).then((encryption) =>
+      createSnapshotStream({
+        roots,
+        exclude,
+        compression: config.compression,
+        encryption,
+        signal,
+        onWarning: (w) => {
+          warnings.push(w);
+          out.warn(w.code, w.message, { path: w.path });
+        },
+        onProgress: (p) => progress?.update(p.bytes, { files: p.files, uploadedBytes: uploaded }),
+      }),
+    ),
+  ]);
+  const body = bodyResult.status === "fulfilled" ? bodyResult.value : null;
+  if (measuredResult.status === "rejected" || !body) {
+    body?.destroy();
+    throw measuredResult.status === "rejected" ? measuredResult.reason : (bodyResult as PromiseRejectedResult).reason;
+  }
+  const measured = measuredResult.value;
+  out.info(`${measured.files} files, ${formatBytes(measured.bytes)} to back up → ${store.description}`);
+  progress = new Progress(out, "backup", measured.bytes);
 
   const key = makeBackupKey(config.storage.prefix, started);
-  const put = await store.put(key, body, {
-    expectedSize: measured.bytes,
-    signal,
-    onProgress: (n) => {
-      uploaded = n;
-    },
-  });
+  let put: PutResult;
+  try {
+    put = await store.put(key, body, {
+      expectedSize: measured.bytes,
+      signal,
+      onProgress: (n) => {
+        uploaded = n;
+      },
+    });
+  } finally {
+    // A store that fails before reading (missing directory, refused credentials) leaves the archive
+    // open; destroying it closes its files and removes any SQLite staging copy. No-op once consumed.
+    body.destroy();
+  }
   progress.finish();
   const durationMs = now().getTime() - started.getTime();
 
