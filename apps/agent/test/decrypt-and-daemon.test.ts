@@ -140,4 +140,11 @@ describe("backup daemon", () => {
     expect(stderr).toMatch(/daemon stopped/);
     expect(readdirSync(join(store, "openclaw-backup")).filter((n) => !n.endsWith(".meta.json"))).toHaveLength(1);
   });
+
+  it("refuses to start on an invalid config, so the service manager shows the failure (exit 3)", async () => {
+    const { install } = fsInstall({ schedule: "every tuesday" });
+    const r = await runAgent(["backup", "daemon"], install.env, { timeoutMs: 20_000 });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/schedule/);
+  });
 });

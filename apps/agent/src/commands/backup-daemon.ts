@@ -10,18 +10,33 @@ import { attemptBackup } from "./backup-now.ts";
 const RETRY_AFTER_FAILURE_MS = 15 * 60 * 1000;
 /** Sleep in slices so a changed clock (suspend, NTP) is noticed within a minute. */
 const MAX_SLEEP_MS = 60 * 1000;
+/** How soon a config broken while the daemon runs is read again. */
+const CONFIG_RETRY_MS = 60 * 1000;
 
 /**
  * `backup daemon`: runs backups on the configured schedule until SIGINT/SIGTERM. The config is
  * re-read before each run, so an edited schedule or storage takes effect without a restart. A failed
- * run is reported (notifyOnFailure) and retried after 15 minutes.
+ * run is reported (notifyOnFailure) and retried after 15 minutes. A config that is invalid at start
+ * stops the daemon (exit 3, so the service manager shows it); one broken later is reported every
+ * minute while the daemon keeps waiting for a fix — it never silently stops protecting the data.
  */
 export async function backupDaemon(ctx: AgentContext, cmd: { config?: string }): Promise<ExitCode> {
   const { out, signal } = ctx;
   out.info(`daemon started (nacre-agent ${ctx.version})`);
   let retryAt: Date | null = null;
+  let started = false;
   while (!signal.aborted) {
-    const agent = await loadAgent(ctx, cmd.config);
+    let agent: Awaited<ReturnType<typeof loadAgent>>;
+    try {
+      agent = await loadAgent(ctx, cmd.config);
+    } catch (err) {
+      if (!started) throw err;
+      const e = err as { code?: string; message?: string };
+      out.error(e.code ?? "E_CONFIG", `the config can no longer be read, no backups until it is fixed: ${e.message}`);
+      await sleep(CONFIG_RETRY_MS, signal);
+      continue;
+    }
+    started = true;
     const state = await readRunState(agent.runStateDir);
     const lastSuccess = state.lastSuccess ? new Date(state.lastSuccess.at) : null;
     const scheduled = nextRun(agent.config.schedule, { lastRun: lastSuccess, now: ctx.now() });
