@@ -38,6 +38,9 @@ export function compressSource(input: ByteSource | AsyncIterable<Uint8Array>, ki
  * them in order. zstd needs two (see ZstdFrameSplitter).
  */
 export function createDecompressStages(kind: Compression): Transform[] {
-  if (kind === "gzip") return [zlib.createGunzip()];
-  return [new ZstdFrameSplitter(), zlib.createZstdDecompress()];
+  // 256 KiB output slices: with the default 16 KiB, decompressing 1 GiB costs ~70,000 round trips to
+  // the main thread, the largest single cost of a restore (measured 10.1 s → 7.1 s on the reference set).
+  const chunkSize = 256 * 1024;
+  if (kind === "gzip") return [zlib.createGunzip({ chunkSize })];
+  return [new ZstdFrameSplitter(), zlib.createZstdDecompress({ chunkSize })];
 }
