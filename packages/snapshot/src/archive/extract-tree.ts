@@ -95,15 +95,7 @@ export class ExtractTree {
 
   /** Applies mode and mtime and closes; with durability "fsync", fsyncs first in the background (a few at a time). */
   async finishFile(fd: number, path: string, meta: Meta): Promise<void> {
-    try {
-      fchmodSync(fd, meta.mode & FILE_MODE_MASK);
-      const t = seconds(meta.mtimeNs);
-      futimesSync(fd, t, t);
-    } catch (err) {
-      closeSync(fd);
-      throw ioError(path, err);
-    }
-    await this.#closeDurably(fd, path);
+    await this.#applyAndClose(fd, path, meta.mode & FILE_MODE_MASK, meta.mtimeNs);
   }
 
   /** Closes a file whose writing failed. */
@@ -158,10 +150,15 @@ export class ExtractTree {
     } catch (err) {
       throw ioError(path, err);
     }
+    await this.#applyAndClose(fd, path, path === "" ? null : meta ? meta.mode & DIR_MODE_MASK : 0o755, meta?.mtimeNs ?? null);
+  }
+
+  /** Sets mode and mtime (each when given) on an open fd, then closes it durably; closes it on failure too. */
+  async #applyAndClose(fd: number, path: string, mode: number | null, mtimeNs: bigint | null): Promise<void> {
     try {
-      if (path !== "") fchmodSync(fd, meta ? meta.mode & DIR_MODE_MASK : 0o755);
-      if (meta) {
-        const t = seconds(meta.mtimeNs);
+      if (mode !== null) fchmodSync(fd, mode);
+      if (mtimeNs !== null) {
+        const t = seconds(mtimeNs);
         futimesSync(fd, t, t);
       }
     } catch (err) {
