@@ -1,10 +1,10 @@
 import { nextRun } from "@nacre/core";
 import type { AgentContext } from "../runtime/agent-context.ts";
-import { parseBackupKey } from "../runtime/backup-keys.ts";
 import { classifyError } from "../runtime/classify-error.ts";
 import { ExitCode } from "../runtime/cli-error.ts";
 import { formatBytes, formatRelative, formatUtc } from "../runtime/format-units.ts";
 import { readRunState } from "../runtime/run-state.ts";
+import { listBackups } from "../services/list-backups.ts";
 import { loadAgent } from "../services/load-agent.ts";
 import type { ResolvedConfig } from "../config/index.ts";
 
@@ -19,11 +19,7 @@ export async function backupStatus(ctx: AgentContext, cmd: { config?: string; js
   let stored: { count: number; bytes: number; newest: { key: string; at: Date; size: number } | null } | null = null;
   let storageError: string | null = null;
   try {
-    const backups = (await store.list(config.storage.prefix)).flatMap((o) => {
-      const at = parseBackupKey(config.storage.prefix, o.key);
-      return at ? [{ key: o.key, at, size: o.size }] : [];
-    });
-    backups.sort((a, b) => a.at.getTime() - b.at.getTime());
+    const backups = (await listBackups(store, config.storage.prefix)).map((b) => ({ key: b.key, at: b.createdAt, size: b.size }));
     stored = { count: backups.length, bytes: backups.reduce((n, b) => n + b.size, 0), newest: backups.at(-1) ?? null };
   } catch (err) {
     const e = classifyError(err);

@@ -2,11 +2,12 @@ import { planRetention } from "@nacre/core";
 import { createSnapshotStream, measureRoots, type ArchiveWarning } from "@nacre/snapshot";
 import type { BackupStore, PutResult } from "@nacre/storage";
 import type { ResolvedConfig } from "../config/index.ts";
-import { makeBackupKey, parseBackupKey } from "../runtime/backup-keys.ts";
+import { makeBackupKey } from "../runtime/backup-keys.ts";
 import { formatBytes } from "../runtime/format-units.ts";
 import type { Output } from "../runtime/output.ts";
 import { Progress } from "../runtime/progress.ts";
 import { encryptionKeyFor } from "./keys-from-config.ts";
+import { listBackups } from "./list-backups.ts";
 import { planRoots } from "./plan-roots.ts";
 
 export interface BackupOutcome extends PutResult {
@@ -96,10 +97,7 @@ async function applyRetention(config: ResolvedConfig, store: BackupStore, justMa
   const { maxBackups, maxAgeDays } = config.retention;
   if (maxBackups === undefined && maxAgeDays === undefined) return { removed: [], error: null };
   const prefix = config.storage.prefix;
-  const backups = (await store.list(prefix)).flatMap((o) => {
-    const createdAt = parseBackupKey(prefix, o.key);
-    return createdAt ? [{ key: o.key, createdAt }] : [];
-  });
+  const backups = await listBackups(store, prefix);
   const plan = planRetention({ backups, maxBackups, maxAgeDays, now, protect: [justMade] });
   const removed: string[] = [];
   const failures: string[] = [];
