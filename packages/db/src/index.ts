@@ -1,0 +1,1 @@
+// @nacre/db: Postgres access for the control plane.
