@@ -1,4 +1,5 @@
-// The local stack's fixtures: a real S3-compatible server and a faulty network in front of it.
+// The local stack's fixtures: a real S3-compatible server and a faulty network in front of it,
+// and a Resend-compatible email recorder.
 // Vitest helpers live in the "@nacre/local-stack/vitest" entry.
 export { startS3Server } from "./s3-server.ts";
 export type { S3Server, S3ServerOptions } from "./s3-server.ts";
@@ -7,3 +8,7 @@ export type { FaultAction, FaultRule, FaultyProxy, RecordedRequest } from "./fau
 export { classifyS3Request } from "./classify-s3-request.ts";
 export type { S3RequestKind } from "./classify-s3-request.ts";
 export { DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, LOCAL_REGION } from "./s3-defaults.ts";
+export { DEFAULT_RESEND_API_KEY, startEmailRecorder } from "./email-recorder.ts";
+export type { EmailRecorder, EmailRecorderOptions } from "./email-recorder.ts";
+export type { EmailRecorderReadyLine } from "./email-recorder-main.ts";
+export type { RecordedEmail, ResendError, ResendErrorName } from "./resend-api.ts";

@@ -1,6 +1,8 @@
 // Vitest fixtures for the local stack: one server (and proxy) per test file, started in beforeAll
 // and stopped in afterAll. A separate entry point so that the dev script never loads vitest.
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { startEmailRecorder } from "./email-recorder.ts";
+import type { EmailRecorder, EmailRecorderOptions } from "./email-recorder.ts";
 import { startFaultyProxy } from "./faulty-proxy.ts";
 import type { FaultyProxy } from "./faulty-proxy.ts";
 import { startS3Server } from "./s3-server.ts";
@@ -33,5 +35,23 @@ export function useFaultyProxy(server: () => S3Server): () => FaultyProxy {
   return () => {
     if (!proxy) throw new Error("useFaultyProxy: the proxy exists only inside tests and hooks after beforeAll");
     return proxy;
+  };
+}
+
+/** Starts an email recorder for the current test file; each test starts with no recorded email. */
+export function useEmailRecorder(options: EmailRecorderOptions = {}): () => EmailRecorder {
+  let recorder: EmailRecorder | undefined;
+  beforeAll(async () => {
+    recorder = await startEmailRecorder(options);
+  });
+  beforeEach(() => {
+    recorder?.clear();
+  });
+  afterAll(async () => {
+    await recorder?.stop();
+  });
+  return () => {
+    if (!recorder) throw new Error("useEmailRecorder: the recorder exists only inside tests and hooks after beforeAll");
+    return recorder;
   };
 }
