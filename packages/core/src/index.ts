@@ -13,3 +13,29 @@ export { parseSchedule } from "./schedule/parse-schedule.ts";
 export type { ParseScheduleOptions } from "./schedule/parse-schedule.ts";
 export { MAX_INTERVAL_MS, MIN_SCHEDULE_GAP_MS, SCHEDULE_FORMS, ScheduleError } from "./schedule/schedule.ts";
 export type { Schedule } from "./schedule/schedule.ts";
+
+// Key hierarchy primitives (docs/keys.md). Data keys themselves (generate, AES-KW wrap/unwrap under K_cust)
+// live in @nacre/snapshot as generateDataKey / wrapDataKey / unwrapDataKey, beside the header that stores
+// them; this module moves a data key from the control plane to one agent, sealed and under a signed grant.
+export { isKeyError, KeyError } from "./keys/key-error.ts";
+export type { KeyErrorCode } from "./keys/key-error.ts";
+export {
+  exportPrivateKey,
+  exportPublicKey,
+  generateSealingKeyPair,
+  generateSigningKeyPair,
+  importPrivateKey,
+  importPublicKey,
+  PUBLIC_KEY_LENGTH,
+} from "./keys/key-pairs.ts";
+export type { KeyAlgorithm, KeyPair } from "./keys/key-pairs.ts";
+export { MAX_SEAL_CONTEXT_BYTES, openSealed, SEAL_OVERHEAD, SEAL_VERSION, sealToAgent } from "./keys/sealed-box.ts";
+export { GRANT_VERSION, MAX_GRANT_ID_BYTES, SEALED_DATA_KEY_LENGTH, WRAPPED_KEY_LENGTH } from "./keys/grant.ts";
+export type { GrantPurpose, KeyGrant } from "./keys/grant.ts";
+export { signGrant } from "./keys/sign-grant.ts";
+export { MAX_GRANT_TOKEN_LENGTH, verifyGrant } from "./keys/verify-grant.ts";
+export type { VerifyGrantOptions } from "./keys/verify-grant.ts";
+export { issueGrant } from "./keys/issue-grant.ts";
+export type { IssueGrantInput } from "./keys/issue-grant.ts";
+export { openGrant } from "./keys/open-grant.ts";
+export type { OpenedGrant, OpenGrantOptions } from "./keys/open-grant.ts";
