@@ -1,5 +1,6 @@
-// The local stack's fixtures: a real S3-compatible server and a faulty network in front of it,
-// and a Resend-compatible email recorder.
+// The local stack's building blocks, shared by the dev stack script and the tests: PostgreSQL
+// (and pgTAP) and Redis found running or started, a real S3-compatible server and a faulty network
+// in front of it, and a Resend-compatible email recorder.
 // Vitest helpers live in the "@nacre/local-stack/vitest" entry.
 export { startS3Server } from "./s3-server.ts";
 export type { S3Server, S3ServerOptions } from "./s3-server.ts";
@@ -12,3 +13,14 @@ export { DEFAULT_RESEND_API_KEY, startEmailRecorder } from "./email-recorder.ts"
 export type { EmailRecorder, EmailRecorderOptions } from "./email-recorder.ts";
 export type { EmailRecorderReadyLine } from "./email-recorder-main.ts";
 export type { RecordedEmail, ResendError, ResendErrorName } from "./resend-api.ts";
+export { DEFAULT_POSTGRES_DATA_DIR, ensurePostgres } from "./ensure-postgres.ts";
+export type { EnsurePostgresOptions, LocalPostgres } from "./ensure-postgres.ts";
+export { ensurePgTap } from "./ensure-pgtap.ts";
+export type { EnsurePgTapOptions, PgTap } from "./ensure-pgtap.ts";
+export { ensureRedis } from "./ensure-redis.ts";
+export type { EnsureRedisOptions, LocalRedis } from "./ensure-redis.ts";
+export { probePostgres } from "./probe-postgres.ts";
+export type { PostgresProbe, ProbePostgresOptions } from "./probe-postgres.ts";
+export { probeRedis } from "./probe-redis.ts";
+export type { RedisProbe } from "./probe-redis.ts";
+export type { LogLine } from "./log-line.ts";

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY } from "./s3-defaults.ts";
 import type { S3ServerReadyLine } from "./s3-defaults.ts";
+import { stopChild } from "./stop-child.ts";
 
 export interface S3ServerOptions {
   /** Data directory; a fresh temporary one (removed on stop) when omitted. */
@@ -114,16 +115,6 @@ async function waitUntilAnswering(endpoint: string): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** SIGTERM, then SIGKILL if the child has not exited within two seconds. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 2_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** Lists s3rver's on-disk upload directories of a bucket (it keeps them under "._S3rver_uploads"). */

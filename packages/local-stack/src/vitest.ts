@@ -1,8 +1,12 @@
-// Vitest fixtures for the local stack: one server (and proxy) per test file, started in beforeAll
-// and stopped in afterAll. A separate entry point so that the dev script never loads vitest.
+// Vitest fixtures for the local stack: one server (proxy, recorder) per test file, started or found
+// in beforeAll and stopped in afterAll when it was started. A separate entry point so that the dev script never loads vitest.
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { startEmailRecorder } from "./email-recorder.ts";
 import type { EmailRecorder, EmailRecorderOptions } from "./email-recorder.ts";
+import { ensurePostgres } from "./ensure-postgres.ts";
+import type { EnsurePostgresOptions, LocalPostgres } from "./ensure-postgres.ts";
+import { ensureRedis } from "./ensure-redis.ts";
+import type { EnsureRedisOptions, LocalRedis } from "./ensure-redis.ts";
 import { startFaultyProxy } from "./faulty-proxy.ts";
 import type { FaultyProxy } from "./faulty-proxy.ts";
 import { startS3Server } from "./s3-server.ts";
@@ -53,5 +57,40 @@ export function useEmailRecorder(options: EmailRecorderOptions = {}): () => Emai
   return () => {
     if (!recorder) throw new Error("useEmailRecorder: the recorder exists only inside tests and hooks after beforeAll");
     return recorder;
+  };
+}
+
+/**
+ * PostgreSQL for the current test file: the server running on this machine when usable, else one
+ * of our own, stopped in afterAll (a server found running is never stopped). Where none runs, start
+ * it once in vitest's globalSetup with ensurePostgres(): files run in parallel, and one file's
+ * afterAll would otherwise stop the cluster another file found and is still using.
+ */
+export function usePostgres(options: EnsurePostgresOptions = {}): () => LocalPostgres {
+  let postgres: LocalPostgres | undefined;
+  beforeAll(async () => {
+    postgres = await ensurePostgres(options);
+  });
+  afterAll(async () => {
+    await postgres?.stop();
+  });
+  return () => {
+    if (!postgres) throw new Error("usePostgres: the server exists only inside tests and hooks after beforeAll");
+    return postgres;
+  };
+}
+
+/** Redis for the current test file, found running or started (and then stopped in afterAll). */
+export function useRedis(options: EnsureRedisOptions = {}): () => LocalRedis {
+  let redis: LocalRedis | undefined;
+  beforeAll(async () => {
+    redis = await ensureRedis(options);
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  return () => {
+    if (!redis) throw new Error("useRedis: the server exists only inside tests and hooks after beforeAll");
+    return redis;
   };
 }
