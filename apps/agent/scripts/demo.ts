@@ -16,9 +16,25 @@ mkdirSync(work, { recursive: true });
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const step = (title: string) => console.log(`\n${bold(`▶ ${title}`)}`);
 
-step("starting the local S3-compatible server (s3rver on 127.0.0.1)");
-const s3 = await startS3Server({ dir: join(work, "s3"), buckets: ["openclaw-backups"] });
-console.log(`  endpoint ${s3.endpoint}, bucket openclaw-backups`);
+// The dev stack (packages/dev-stack) passes its own S3 server; run alone, the demo starts one.
+const given = process.env["NACRE_DEMO_S3_ENDPOINT"];
+let s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; stop(): Promise<void> };
+let bucket = "openclaw-backups";
+if (given) {
+  bucket = process.env["NACRE_DEMO_S3_BUCKET"] ?? bucket;
+  s3 = {
+    endpoint: given,
+    region: process.env["NACRE_DEMO_S3_REGION"] ?? "us-east-1",
+    accessKeyId: process.env["NACRE_DEMO_S3_ACCESS_KEY_ID"] ?? "",
+    secretAccessKey: process.env["NACRE_DEMO_S3_SECRET_ACCESS_KEY"] ?? "",
+    stop: async () => {},
+  };
+  step(`using the stack's S3-compatible server at ${s3.endpoint}, bucket ${bucket}`);
+} else {
+  step("starting the local S3-compatible server (s3rver on 127.0.0.1)");
+  s3 = await startS3Server({ dir: join(work, "s3"), buckets: [bucket] });
+  console.log(`  endpoint ${s3.endpoint}, bucket ${bucket}`);
+}
 
 try {
   step("creating a sample OpenClaw state dir and workspace");
@@ -26,7 +42,7 @@ try {
     backup: {
       enabled: true,
       schedule: "1d",
-      storage: { provider: "s3", endpoint: s3.endpoint, bucket: "openclaw-backups", region: s3.region, accessKeyId: "${AWS_ACCESS_KEY_ID}", secretAccessKey: "${AWS_SECRET_ACCESS_KEY}", prefix: "openclaw-backup/" },
+      storage: { provider: "s3", endpoint: s3.endpoint, bucket, region: s3.region, accessKeyId: "${AWS_ACCESS_KEY_ID}", secretAccessKey: "${AWS_SECRET_ACCESS_KEY}", prefix: "openclaw-backup/" },
       encryption: { enabled: true, passphrase: "${BACKUP_PASSPHRASE}" },
       retention: { maxBackups: 14, maxAgeDays: 30 },
     },

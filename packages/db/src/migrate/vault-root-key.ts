@@ -10,6 +10,9 @@ import { dirname } from "node:path";
 /** Creates the root key file when missing (never overwrites: that would orphan every secret). */
 export async function ensureVaultRootKey(path: string): Promise<void> {
   const dir = dirname(path);
+  // Only the key's own directory is private; its parents keep the usual mode so the server's OS user
+  // can reach it (a 0700 parent owned by root would hide the key from the server).
+  await mkdir(dirname(dir), { recursive: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
   try {
     const existing = (await readFile(path, "utf8")).trim();
