@@ -14,9 +14,9 @@ export type { ParseScheduleOptions } from "./schedule/parse-schedule.ts";
 export { MAX_INTERVAL_MS, MIN_SCHEDULE_GAP_MS, SCHEDULE_FORMS, ScheduleError } from "./schedule/schedule.ts";
 export type { Schedule } from "./schedule/schedule.ts";
 
-// Key hierarchy primitives (docs/keys.md). Data keys themselves (generate, AES-KW wrap/unwrap under K_cust)
-// live in @nacre/snapshot as generateDataKey / wrapDataKey / unwrapDataKey, beside the header that stores
-// them; this module moves a data key from the control plane to one agent, sealed and under a signed grant.
+// Key hierarchy primitives (docs/keys.md): data keys (generate, AES-KW wrap/unwrap under K_cust), and
+// moving a data key from the control plane to one agent, sealed and under a signed grant.
+export { DATA_KEY_LENGTH, generateDataKey, unwrapDataKey, WRAPPED_KEY_LENGTH, wrapDataKey } from "./keys/data-key.ts";
 export { isKeyError, KeyError } from "./keys/key-error.ts";
 export type { KeyErrorCode } from "./keys/key-error.ts";
 export {
@@ -30,7 +30,7 @@ export {
 } from "./keys/key-pairs.ts";
 export type { KeyAlgorithm, KeyPair } from "./keys/key-pairs.ts";
 export { MAX_SEAL_CONTEXT_BYTES, openSealed, SEAL_OVERHEAD, SEAL_VERSION, sealToAgent } from "./keys/sealed-box.ts";
-export { GRANT_VERSION, MAX_GRANT_ID_BYTES, SEALED_DATA_KEY_LENGTH, WRAPPED_KEY_LENGTH } from "./keys/grant.ts";
+export { GRANT_VERSION, MAX_GRANT_ID_BYTES, SEALED_DATA_KEY_LENGTH } from "./keys/grant.ts";
 export type { GrantPurpose, KeyGrant } from "./keys/grant.ts";
 export { signGrant } from "./keys/sign-grant.ts";
 export { MAX_GRANT_TOKEN_LENGTH, verifyGrant } from "./keys/verify-grant.ts";

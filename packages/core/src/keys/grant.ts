@@ -4,6 +4,7 @@
 // rules. docs/keys.md specifies the layout.
 import { fromBase64url, fromUtf8, toBase64url, toUtf8 } from "./encoding.ts";
 import { KeyError } from "./key-error.ts";
+import { WRAPPED_KEY_LENGTH } from "./data-key.ts";
 import { SEAL_OVERHEAD } from "./sealed-box.ts";
 
 /** "snapshot": write a new snapshot with a fresh key; "restore": read an existing one with its key. */
@@ -33,8 +34,6 @@ export const GRANT_VERSION = 1;
 export const GRANT_SIGNING_LABEL = "nacre/grant/v1";
 /** Data keys are 32 bytes, so a sealed one is 32 + SEAL_OVERHEAD = 93 bytes. */
 export const SEALED_DATA_KEY_LENGTH = 32 + SEAL_OVERHEAD;
-/** AES-256-KW of a 32-byte data key (the snapshot format's WRAPPED_KEY_LENGTH). */
-export const WRAPPED_KEY_LENGTH = 40;
 /** Longest vm id, snapshot id and key id, in UTF-8 bytes (the snapshot header's key-id limit). */
 export const MAX_GRANT_ID_BYTES = 255;
 /** Ed25519 signatures are 64 bytes. */

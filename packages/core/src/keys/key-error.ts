@@ -6,6 +6,8 @@ export type KeyErrorCode =
   | "E_KEY_INPUT"
   /** A stored or transmitted public or private key cannot be read as the expected algorithm. */
   | "E_KEY_FORMAT"
+  /** A wrapped data key does not open under this customer key (another customer, version or a damaged blob). */
+  | "E_WRONG_KEY"
   /** A sealed box is too short to hold its fixed parts. */
   | "E_SEAL_MALFORMED"
   /** A sealed box starts with a version byte this code does not know. */

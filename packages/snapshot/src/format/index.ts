@@ -12,7 +12,7 @@ export { createDecryptStream } from "./decrypt-stream.ts";
 export { createEncryptStream } from "./encrypt-stream.ts";
 export { SnapshotFormatError, isSnapshotFormatError } from "./errors.ts";
 export type { FormatErrorCode } from "./errors.ts";
-export { generateDataKey, unwrapDataKey, wrapDataKey } from "./key-wrap.ts";
+export { generateDataKey, unwrapDataKey, wrapDataKey } from "@nacre/core";
 export { parseHeader } from "./parse-header.ts";
 export { decryptBuffer, encryptBuffer } from "./transform-buffer.ts";
 export type {

@@ -7,7 +7,7 @@ import { crc32 } from "node:zlib";
 import { OFFSET_SLOT, OFFSET_SLOT_LENGTH, RECORD_HEAD_LENGTH } from "./constants.ts";
 import { createDecryptStream } from "./decrypt-stream.ts";
 import { SnapshotFormatError } from "./errors.ts";
-import { unwrapDataKey, wrapDataKey } from "./key-wrap.ts";
+import { unwrapDataKey, wrapDataKey } from "@nacre/core";
 import { parseHeader } from "./parse-header.ts";
 import type { DecryptionKey, EncryptionKey, SnapshotHeader } from "./types.ts";
 

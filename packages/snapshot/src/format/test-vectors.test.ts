@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { deriveFileKeys, derivePassphraseKey } from "./derive-keys.ts";
-import { unwrapDataKey } from "./key-wrap.ts";
+import { unwrapDataKey } from "@nacre/core";
 import { parseHeader } from "./parse-header.ts";
 import { encryptBuffer } from "./transform-buffer.ts";
 import type { DecryptionKey, EncryptionKey } from "./types.ts";

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OFFSET_SLOT } from "./constants.ts";
-import { unwrapDataKey } from "./key-wrap.ts";
+import { unwrapDataKey } from "@nacre/core";
 import { encryptBuffer } from "./transform-buffer.ts";
 import { KEY_ID, MANAGED_KEY, PASSPHRASE, PASSPHRASE_KEY, UNWRAP, bytesFrom, decryptCapture } from "./test-support.ts";
 

@@ -1,9 +1,13 @@
-// Managed-mode data keys. Each snapshot gets a fresh 32-byte data key; the control plane wraps it
-// under the customer key with AES-256-KW (RFC 3394) and the wrapped form travels in the header.
+// Data keys. Each snapshot gets a fresh 32-byte data key; the control plane wraps it under the
+// customer key K_cust with AES-256-KW (RFC 3394), and the wrapped form travels in the snapshot header.
 // RFC 3394's integrity check makes a wrong KEK fail loudly instead of yielding a random "data key".
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { KEY_LENGTH, WRAPPED_KEY_LENGTH } from "./constants.ts";
-import { SnapshotFormatError } from "./errors.ts";
+import { KeyError } from "./key-error.ts";
+
+/** Length of a data key and of a customer key (AES-256). */
+export const DATA_KEY_LENGTH = 32;
+/** AES-256-KW of a 32-byte data key: 8 bytes of integrity check value plus the key. */
+export const WRAPPED_KEY_LENGTH = 40;
 
 // RFC 3394 section 2.2.3.1 default initial value.
 const DEFAULT_IV = Buffer.from("a6a6a6a6a6a6a6a6", "hex");
@@ -11,22 +15,22 @@ const WRAP_CIPHER = "id-aes256-wrap";
 
 /** A fresh random 32-byte data key for one snapshot. */
 export function generateDataKey(): Uint8Array {
-  return randomBytes(KEY_LENGTH);
+  return randomBytes(DATA_KEY_LENGTH);
 }
 
-/** Wrap a 32-byte data key under a 32-byte KEK with AES-256-KW; returns 40 bytes. */
+/** Wrap a 32-byte data key under a 32-byte KEK (the customer key) with AES-256-KW; returns 40 bytes. */
 export function wrapDataKey(kek: Uint8Array, dataKey: Uint8Array): Uint8Array {
-  requireLength("key-encryption key", kek, KEY_LENGTH);
-  requireLength("data key", dataKey, KEY_LENGTH);
+  requireLength("key-encryption key", kek, DATA_KEY_LENGTH);
+  requireLength("data key", dataKey, DATA_KEY_LENGTH);
   const cipher = createCipheriv(WRAP_CIPHER, kek, DEFAULT_IV);
   return Buffer.concat([cipher.update(dataKey), cipher.final()]);
 }
 
 /** Unwrap a 40-byte AES-256-KW blob; throws E_WRONG_KEY when the KEK does not match. */
 export function unwrapDataKey(kek: Uint8Array, wrapped: Uint8Array): Uint8Array {
-  requireLength("key-encryption key", kek, KEY_LENGTH);
+  requireLength("key-encryption key", kek, DATA_KEY_LENGTH);
   if (wrapped.length !== WRAPPED_KEY_LENGTH) {
-    throw new SnapshotFormatError(
+    throw new KeyError(
       "E_WRONG_KEY",
       `the wrapped data key is ${wrapped.length} bytes, not ${WRAPPED_KEY_LENGTH} — it was not made by wrapDataKey`,
     );
@@ -36,7 +40,7 @@ export function unwrapDataKey(kek: Uint8Array, wrapped: Uint8Array): Uint8Array 
     return Buffer.concat([decipher.update(wrapped), decipher.final()]);
   } catch (cause) {
     // OpenSSL reports the RFC 3394 integrity-check failure as a generic cipher error.
-    throw new SnapshotFormatError(
+    throw new KeyError(
       "E_WRONG_KEY",
       "the customer key does not open this wrapped data key — check that the right customer key (key id) is used",
       { cause },
@@ -46,6 +50,6 @@ export function unwrapDataKey(kek: Uint8Array, wrapped: Uint8Array): Uint8Array 
 
 function requireLength(what: string, bytes: Uint8Array, length: number): void {
   if (bytes.length !== length) {
-    throw new SnapshotFormatError("E_INVALID_OPTION", `the ${what} must be ${length} bytes, got ${bytes.length}`);
+    throw new KeyError("E_KEY_INPUT", `the ${what} must be ${length} bytes, got ${bytes.length}`);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { SnapshotFormatError } from "./errors.ts";
-import { generateDataKey, unwrapDataKey, wrapDataKey } from "./key-wrap.ts";
+import { generateDataKey, unwrapDataKey, wrapDataKey } from "./data-key.ts";
+import type { KeyError } from "./key-error.ts";
 
 describe("AES-256-KW", () => {
   it("matches RFC 3394 section 4.6 (256-bit key data, 256-bit KEK)", () => {
@@ -25,13 +25,13 @@ describe("AES-256-KW", () => {
     expect(Buffer.from(a).equals(Buffer.from(generateDataKey()))).toBe(false);
   });
 
-  it("refuses keys of the wrong size with E_INVALID_OPTION", () => {
-    let error: SnapshotFormatError | undefined;
+  it("refuses keys of the wrong size with E_KEY_INPUT", () => {
+    let error: KeyError | undefined;
     try {
       wrapDataKey(Buffer.alloc(16), generateDataKey());
     } catch (caught) {
-      error = caught as SnapshotFormatError;
+      error = caught as KeyError;
     }
-    expect(error?.code).toBe("E_INVALID_OPTION");
+    expect(error?.code).toBe("E_KEY_INPUT");
   });
 });
