@@ -35,7 +35,13 @@ begin
     raise exception 'the local Vault has no root key: nacre.vault_root_key_file is not set for this database'
       using hint = 'run the local stack (bash scripts/dev.sh) or pnpm db:migrate, which set it';
   end if;
-  key := btrim(pg_read_file(path), E' \n\r\t');
+  begin
+    key := btrim(pg_read_file(path), E' \n\r\t');
+  exception when others then
+    raise exception 'the local Vault cannot read its root key file %: %', path, sqlerrm
+      using hint = 'the PostgreSQL server reads it as its own OS user (postgres): the file must be its, '
+                   'and every parent directory must let it pass (o+x)';
+  end;
   if length(key) < 32 then
     raise exception 'the local Vault root key in % is shorter than 32 characters', path;
   end if;
