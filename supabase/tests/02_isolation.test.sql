@@ -1,7 +1,7 @@
 -- Row-level security, both ways, for every identity the product has: customer A, customer B,
 -- support staff (active and disabled), anon and the service role.
 begin;
-select plan(42);
+select plan(44);
 
 -- Fixtures, as the migration role.
 select tests.create_customer('iso-a@example.com') as a \gset
@@ -89,6 +89,10 @@ select results_eq(
   format($$select actor_id, actor_kind::text, customer_id from public.audit_log where action = 'support.view-customer'$$),
   format($$values (%L::uuid, 'support', %L::uuid)$$, :'s', :'a'),
   'the entry names the support engineer who acted, not a value they chose');
+select is((select count(*) from public.support_staff where user_id in (:'s', :'former')), 2::bigint,
+  'support sees the staff roster');
+select throws_ok(format($$update public.support_staff set disabled_at = null where user_id = %L$$, :'former'),
+  '42501', null, 'support cannot re-enable a disabled colleague (staff changes are the service''s)');
 select throws_ok($$select public.record_support_action('customer.delete')$$,
   '22023', null, 'support actions must be named support.<verb>');
 reset role;
