@@ -3,7 +3,7 @@
 // project has all of this already, and the migrations never depend on this file.
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Sql } from "../connect.ts";
+import type { Sql, TransactionSql } from "../connect.ts";
 import { SUPABASE_DIR } from "./supabase-dir.ts";
 import { ensureVaultRootKey } from "./vault-root-key.ts";
 
@@ -23,6 +23,7 @@ export async function applyLocalStandIns(sql: Sql, options: LocalStandInOptions)
     for (const file of (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort()) {
       await tx.unsafe(await readFile(join(dir, file), "utf8"));
     }
+    await refuseForeignRootKey(tx, db, options.vaultRootKeyFile);
     // Database settings, so that every later session (the pool's too) knows where the key is and
     // finds extensions as on Supabase; the session's own copies serve the rest of this setup.
     await tx.unsafe(`alter database ${quoteIdent(db)} set nacre.vault_root_key_file = ${quoteLiteral(options.vaultRootKeyFile)}`);
@@ -30,6 +31,26 @@ export async function applyLocalStandIns(sql: Sql, options: LocalStandInOptions)
   });
   await sql`select set_config('nacre.vault_root_key_file', ${options.vaultRootKeyFile}, false),
     set_config('search_path', '"$user", public, extensions', false)`;
+}
+
+// Two checkouts (or two NACRE_LOCAL_DIRs) pointed at one database would otherwise silently swap the
+// root key, and every secret stored under the old one (salts, platform secrets) would stop decrypting.
+async function refuseForeignRootKey(tx: TransactionSql, db: string, keyFile: string): Promise<void> {
+  const [{ stored }] = (await tx`select count(*)::int as stored from vault.secrets`) as unknown as [{ stored: number }];
+  if (stored === 0) return;
+  const previous = (await tx`select current_setting('nacre.vault_root_key_file', true) as path`)[0]?.["path"] as string | null;
+  try {
+    await tx.savepoint(async (sp) => {
+      await sp`select set_config('nacre.vault_root_key_file', ${keyFile}, true)`;
+      await sp`select decrypted_secret from vault.decrypted_secrets limit 1`;
+    });
+  } catch (cause) {
+    throw new Error(
+      `E_VAULT_ROOT_KEY: database ${db} keeps Vault secrets under another root key (${previous || "unknown file"}), ` +
+        `not ${keyFile} — use the same NACRE_LOCAL_DIR as the run that created it, or rebuild it with \`pnpm db:reset\``,
+      { cause },
+    );
+  }
 }
 
 function quoteIdent(name: string): string {
