@@ -1,0 +1,1 @@
+// @nacre/gateway: the WebSocket server agents dial.

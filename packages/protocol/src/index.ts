@@ -1,0 +1,1 @@
+// @nacre/protocol: wire messages between agents and the gateway. A leaf: zod is its only dependency.
