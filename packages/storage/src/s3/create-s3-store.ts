@@ -1,9 +1,10 @@
 // The S3/R2 backup store. put() and get() live in their own files; listing, HEAD and delete are
 // short enough to stay here.
-import { DeleteObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { StorageError, isStorageError } from "../storage-error.ts";
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { isStorageError } from "../storage-error.ts";
 import type { BackupStore, ObjectInfo, StoredObject } from "../types.ts";
 import { validateKey, validatePrefix } from "../validate-key.ts";
+import { ensureBucket } from "./ensure-bucket.ts";
 import { getObject } from "./get-object.ts";
 import { putObject } from "./put-object.ts";
 import { createS3Context } from "./s3-context.ts";
@@ -20,22 +21,9 @@ export function createS3Store(cfg: S3StoreConfig): BackupStore {
 export function createS3StoreWithTuning(cfg: S3StoreConfig, tuning: Partial<S3Tuning>): BackupStore {
   const ctx = createS3Context(cfg, { ...DEFAULT_S3_TUNING, ...tuning });
   let bucketSeen = false;
-
-  // A 404 from HEAD has no body, so a missing bucket looks like a missing object; ask once.
-  const ensureBucket = async (): Promise<void> => {
+  const ensureBucketOnce = async (): Promise<void> => {
     if (bucketSeen) return;
-    try {
-      await ctx.call(`HeadBucket "${ctx.bucket}"`, undefined, (s) =>
-        ctx.client.send(new HeadBucketCommand({ Bucket: ctx.bucket }), { abortSignal: s }),
-      );
-    } catch (err) {
-      if (!isStorageError(err, "E_NOT_FOUND")) throw err;
-      throw new StorageError(
-        "E_NO_BUCKET",
-        `bucket "${ctx.bucket}" does not exist at ${ctx.endpoint} — create it or correct the bucket name`,
-        { cause: err },
-      );
-    }
+    await ensureBucket(ctx);
     bucketSeen = true;
   };
 
@@ -66,7 +54,7 @@ export function createS3StoreWithTuning(cfg: S3StoreConfig, tuning: Partial<S3Tu
         return info;
       } catch (err) {
         if (!isStorageError(err, "E_NOT_FOUND")) throw err;
-        await ensureBucket();
+        await ensureBucketOnce();
         return null;
       }
     },

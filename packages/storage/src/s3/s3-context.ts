@@ -1,20 +1,15 @@
-// What every S3 operation of one store shares: the client, the bucket, the tuning, and call(),
+// What every S3 operation on one bucket shares: the client, the bucket, the tuning, and call(),
 // the single place where a request gets its retries and its failure becomes a StorageError.
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { StorageError } from "../storage-error.ts";
+import { createS3Client, endpointOf, requireRegion } from "./create-s3-client.ts";
+import type { S3ClientConfig } from "./create-s3-client.ts";
 import { isRetryable, toStorageError } from "./s3-errors.ts";
 import type { S3Tuning } from "./s3-tuning.ts";
 import { withRetry } from "./with-retry.ts";
 
-export interface S3StoreConfig {
-  /** Custom endpoint (R2, MinIO, the local server); AWS S3 of `region` when omitted. */
-  endpoint?: string;
-  region: string;
+export interface S3StoreConfig extends S3ClientConfig {
   bucket: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  /** Defaults to true with a custom endpoint (R2 and most S3-compatible servers want it). */
-  forcePathStyle?: boolean;
   /** Parts uploaded at once; default 4. Memory use is about (concurrency + 1) × part size. */
   partConcurrency?: number;
 }
@@ -32,32 +27,22 @@ export interface S3Context {
 /** Validates the configuration and builds the client and the shared call() wrapper. */
 export function createS3Context(cfg: S3StoreConfig, tuning: S3Tuning): S3Context {
   if (!cfg.bucket) throw new StorageError("E_BAD_ARGUMENT", "the S3 store needs a bucket name");
-  if (!cfg.region) throw new StorageError("E_BAD_ARGUMENT", `the S3 store for bucket "${cfg.bucket}" needs a region ("auto" for R2)`);
+  requireRegion(cfg, `the S3 store for bucket "${cfg.bucket}"`);
   const concurrency = cfg.partConcurrency ?? tuning.partConcurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new StorageError("E_BAD_ARGUMENT", `partConcurrency must be a whole number ≥ 1, got ${concurrency}`);
   }
-  const client = new S3Client({
-    endpoint: cfg.endpoint,
-    region: cfg.region,
-    credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey },
-    forcePathStyle: cfg.forcePathStyle ?? cfg.endpoint !== undefined,
-    // Without these the SDK sends streamed bodies aws-chunked with a CRC trailer, which several
-    // S3-compatible servers store verbatim (chunk framing included).
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-    // Retries are ours (per part, with jitter, see call()); the SDK's would multiply them.
-    maxAttempts: 1,
-    requestHandler: { connectionTimeout: tuning.connectTimeoutMs, socketTimeout: tuning.socketTimeoutMs },
-  });
-  const endpoint = cfg.endpoint ?? `https://s3.${cfg.region}.amazonaws.com`;
   const effective = { ...tuning, partConcurrency: concurrency };
+  return bindS3Context(createS3Client(cfg, effective), cfg.bucket, endpointOf(cfg), effective);
+}
 
+/** An S3Context for one bucket on an existing client (the bucket signer binds one per call). */
+export function bindS3Context(client: S3Client, bucket: string, endpoint: string, tuning: S3Tuning): S3Context {
   return {
     client,
-    bucket: cfg.bucket,
+    bucket,
     endpoint,
-    tuning: effective,
+    tuning,
     async call(what, key, send, signal) {
       let attempts = 0;
       try {
@@ -66,12 +51,12 @@ export function createS3Context(cfg: S3StoreConfig, tuning: S3Tuning): S3Context
             attempts += 1;
             return send(signal);
           },
-          effective.retry,
+          tuning.retry,
           isRetryable,
           signal,
         );
       } catch (err) {
-        throw toStorageError(err, { what, key, bucket: cfg.bucket, endpoint, attempts, signal });
+        throw toStorageError(err, { what, key, bucket, endpoint, attempts, signal });
       }
     },
   };
