@@ -6,4 +6,11 @@ export type { StorageErrorCode } from "./storage-error.ts";
 export { choosePartSize, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE, SIZE_HEADROOM } from "./choose-part-size.ts";
 export { createS3Store } from "./s3/create-s3-store.ts";
 export type { S3StoreConfig } from "./s3/s3-context.ts";
+export type { S3ClientConfig } from "./s3/create-s3-client.ts";
 export { createFsStore } from "./fs/create-fs-store.ts";
+// Managed mode: the control plane signs, the agent uploads with URLs only (docs/storage.md).
+export { createBucketSigner } from "./presign/create-bucket-signer.ts";
+export type { BucketSigner, BucketSignerConfig, ObjectHead, PresignedPart, UploadedPart } from "./presign/bucket-signer.ts";
+export { uploadToPresignedParts } from "./presign/upload-to-presigned-parts.ts";
+export type { PresignedUploadOptions, PresignedUploadResult } from "./presign/upload-to-presigned-parts.ts";
+export { MAX_PRESIGN_SECONDS } from "./presign/validate-presign.ts";

@@ -29,6 +29,14 @@ export type StorageErrorCode =
   | "E_BAD_ARGUMENT"
   /** Any other request the service refused (a 4xx this adapter does not expect). */
   | "E_REQUEST"
+  /** Completing a multipart upload: a part is missing, misnumbered or has another ETag than reported. */
+  | "E_INVALID_PART"
+  /** Completing a multipart upload: a part other than the last is below the service's minimum size. */
+  | "E_PART_TOO_SMALL"
+  /** The multipart upload no longer exists (aborted, completed, or expired by a lifecycle rule). */
+  | "E_NO_UPLOAD"
+  /** The caller's getUrls() failed or returned unusable pre-signed URLs. */
+  | "E_PRESIGNED_URLS"
   /** A filesystem error other than a missing file (disk full, permissions, …). */
   | "E_IO";
 
