@@ -15,3 +15,16 @@ export type { SetupLocalDatabaseOptions } from "./migrate/setup-local-database.t
 export { SUPABASE_DIR } from "./migrate/supabase-dir.ts";
 export { CustomerKeyError, customerKeyById, customerKeyForNewSnapshot, destroyCustomerKey } from "./keys/customer-keys.ts";
 export type { CustomerKey, CustomerKeyErrorCode } from "./keys/customer-keys.ts";
+export { createEnrollmentToken, enrollAgent, EnrollmentError, findAgentIdentity, revokeAgentIdentity } from "./agents/enrollment.ts";
+export type { AgentIdentity, EnrollInput, EnrollmentErrorCode } from "./agents/enrollment.ts";
+export { recordAgentHello, recordHeartbeats } from "./agents/record-heartbeats.ts";
+export type { HeartbeatRecord } from "./agents/record-heartbeats.ts";
+export {
+  completeSnapshotUpload,
+  endSnapshotUpload,
+  findSnapshotUpload,
+  listExpiredUploads,
+  openSnapshotUpload,
+  UploadConflictError,
+} from "./snapshots/snapshot-uploads.ts";
+export type { OpenUploadInput, Region, SnapshotKind, SnapshotUpload } from "./snapshots/snapshot-uploads.ts";

@@ -1,0 +1,70 @@
+// One handler per message type an authenticated agent may send. Reports about snapshots are checked
+// against the upload's owner (this connection's VM), never against ids in the payload alone.
+import { finishSnapshot, failSnapshot, presignParts, publishCommandEvent, registerAgent, SnapshotReportError } from "@nacre/fleet";
+import type { AgentMessage, MessageOf } from "@nacre/protocol";
+import { encodeMessage, newMessageId } from "@nacre/protocol";
+import type { AgentSession } from "../agent-session.ts";
+import type { GatewayContext } from "../gateway-context.ts";
+
+/** Dispatches one decoded frame from an authenticated session. */
+export async function handleAgentMessage(ctx: GatewayContext, session: AgentSession, message: AgentMessage): Promise<void> {
+  const vmId = session.vmId as string;
+  try {
+    switch (message.type) {
+      case "heartbeat":
+        return await onHeartbeat(ctx, vmId, message);
+      case "command.accepted":
+        return await publishCommandEvent(ctx.redis, { kind: "accepted", commandId: message.payload.replyTo });
+      case "upload.parts.request": {
+        const { parts, expiresAt } = await presignParts(ctx.cp, vmId, message.payload);
+        session.send(encodeMessage("upload.parts", newMessageId(), {
+          replyTo: message.id, snapshotId: message.payload.snapshotId, parts, expiresAt: expiresAt.toISOString(),
+        }));
+        return;
+      }
+      case "snapshot.progress":
+        return await publishCommandEvent(ctx.redis, { kind: "progress", commandId: message.payload.snapshotId, detail: message.payload });
+      case "snapshot.done": {
+        const outcome = await finishSnapshot(ctx.cp, vmId, message.payload);
+        ctx.log({ level: outcome.ok ? "info" : "warn", message: "snapshot finished", vmId, ...outcome });
+        return await publishCommandEvent(ctx.redis, { kind: "outcome", commandId: outcome.snapshotId, ok: outcome.ok, detail: outcome });
+      }
+      case "snapshot.failed": {
+        const outcome = await failSnapshot(ctx.cp, vmId, message.payload);
+        ctx.log({ level: "warn", message: "snapshot failed on the agent", vmId, code: message.payload.code });
+        return await publishCommandEvent(ctx.redis, { kind: "outcome", commandId: outcome.snapshotId, ok: false, detail: outcome });
+      }
+      case "restore.progress":
+      case "restore.done":
+      case "restore.failed":
+        return await publishCommandEvent(ctx.redis, { kind: "progress", commandId: message.payload.restoreId, detail: message });
+      case "error":
+        ctx.log({ level: "warn", message: "agent reported an error", vmId, code: message.payload.code, detail: message.payload.message });
+        return;
+      default:
+        session.sendError("E_UNEXPECTED", `${(message as { type: string }).type} is not expected here`, (message as { id: string }).id);
+    }
+  } catch (error) {
+    if (error instanceof SnapshotReportError) {
+      ctx.log({ level: "warn", message: "refused report", vmId, code: error.code });
+      session.sendError(error.code, error.message, message.id);
+      return;
+    }
+    throw error;
+  }
+}
+
+async function onHeartbeat(ctx: GatewayContext, vmId: string, message: MessageOf<"heartbeat">): Promise<void> {
+  const beat = message.payload;
+  ctx.heartbeats.add({
+    vmId,
+    at: ctx.now(),
+    agentVersion: beat.agentVersion,
+    diskFreeBytes: beat.diskFreeBytes,
+    appStatus: beat.appStatus,
+    lastBackupSucceededAt: beat.lastBackupSucceededAt ? new Date(beat.lastBackupSucceededAt) : null,
+    lastBackupError: beat.lastBackupError,
+    gatewayId: ctx.gatewayId,
+  });
+  await registerAgent(ctx.redis, vmId, ctx.gatewayId);
+}

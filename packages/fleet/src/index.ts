@@ -1,0 +1,18 @@
+// @nacre/fleet: the control plane's side of the agent link, shared by the gateway and the workers.
+// The Redis registry of which gateway holds which agent, command routing with at-least-once delivery,
+// and managed snapshots: start (key, grant, multipart upload), part URLs, finish, fail, sweep.
+export { locateAgent, refreshAgents, registerAgent, REGISTRY_TTL_SECONDS, unregisterAgent } from "./agent-registry.ts";
+export { CommandError, commandChannel, gatewayChannel, publishCommandEvent, sendCommand, watchCommand } from "./command-bus.ts";
+export type { CommandEvent, CommandWatch, RoutedCommand, SendOptions } from "./command-bus.ts";
+export { PART_URL_LIFETIME_SECONDS, UPLOAD_LIFETIME_MS } from "./control-plane.ts";
+export type { BucketSigner, ControlPlane } from "./control-plane.ts";
+export { SnapshotStartError, startSnapshot } from "./snapshots/start-snapshot.ts";
+export type { StartedSnapshot, StartSnapshotInput } from "./snapshots/start-snapshot.ts";
+export { presignParts } from "./snapshots/presign-parts.ts";
+export { finishSnapshot } from "./snapshots/finish-snapshot.ts";
+export type { DoneReport } from "./snapshots/finish-snapshot.ts";
+export { failSnapshot, sweepExpiredUploads } from "./snapshots/fail-snapshot.ts";
+export { SnapshotReportError } from "./snapshots/snapshot-outcome.ts";
+export type { SnapshotOutcome } from "./snapshots/snapshot-outcome.ts";
+export { runSnapshot } from "./snapshots/run-snapshot.ts";
+export type { RunSnapshotOptions } from "./snapshots/run-snapshot.ts";
