@@ -1,7 +1,7 @@
 -- Row-level security, both ways, for every identity the product has: customer A, customer B,
 -- support staff (active and disabled), anon and the service role.
 begin;
-select plan(44);
+select plan(48);
 
 -- Fixtures, as the migration role.
 select tests.create_customer('iso-a@example.com') as a \gset
@@ -62,6 +62,10 @@ select throws_ok($$select public.record_support_action('support.view-customer')$
   '42501', null, 'A cannot record a support action');
 select throws_ok(format($$update public.customers set plan_state = 'active' where id = %L$$, :'a'),
   '42501', null, 'A cannot change their own plan state');
+select throws_ok('select count(*) from public.enrollment_tokens', '42501', null,
+  'a customer cannot read enrollment tokens');
+select throws_ok('select count(*) from public.snapshot_uploads', '42501', null,
+  'a customer cannot read in-flight uploads');
 reset role;
 
 -- Customer B, the other way round.
@@ -93,6 +97,10 @@ select is((select count(*) from public.support_staff where user_id in (:'s', :'f
   'support sees the staff roster');
 select throws_ok(format($$update public.support_staff set disabled_at = null where user_id = %L$$, :'former'),
   '42501', null, 'support cannot re-enable a disabled colleague (staff changes are the service''s)');
+select throws_ok('select count(*) from public.enrollment_tokens', '42501', null,
+  'support cannot read enrollment tokens (they enroll a VM)');
+select throws_ok('select count(*) from public.snapshot_uploads', '42501', null,
+  'support cannot read in-flight uploads (they name upload ids)');
 select throws_ok($$select public.record_support_action('customer.delete')$$,
   '22023', null, 'support actions must be named support.<verb>');
 reset role;
