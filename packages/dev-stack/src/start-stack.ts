@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { setupLocalDatabase } from "@nacre/db";
 import { ensurePostgres, ensureRedis, startEmailRecorder, startS3Server } from "@nacre/local-stack";
+import { startGatewayProcess } from "./start-gateway-process.ts";
 
 /** The bucket of each region on the local S3 server (R2 has one bucket per region in production). */
 export const LOCAL_REGION_BUCKETS = { SG: "nacre-sg", US: "nacre-us", EU: "nacre-eu" } as const;
@@ -15,6 +16,7 @@ export interface StackOptions {
   /** Fixed ports make the printed addresses stable between runs; 0 picks free ones. */
   s3Port: number;
   emailPort: number;
+  gatewayPort: number;
   databaseName: string;
   /** Called as each part comes up, so a person sees progress on a slow first start. */
   onProgress?: (message: string) => void;
@@ -33,6 +35,7 @@ export interface Stack {
   redisUrl: string;
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; buckets: Record<string, string> };
   email: { baseUrl: string; apiKey: string };
+  gateway: { url: string; grantKeyFile: string };
   /** Stops what this stack started, in reverse order; never a server it found running. */
   stop(): Promise<void>;
 }
@@ -70,19 +73,26 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const email = await startEmailRecorder({ dir: join(options.dir, "mail"), port: options.emailPort });
     stops.push(() => email.stop());
 
+    say("gateway (apps/gateway)");
+    const s3Info = { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, buckets: { ...LOCAL_REGION_BUCKETS } };
+    const gateway = await startGatewayProcess({ dir: options.dir, port: options.gatewayPort, databaseUrl, redisUrl: redis.url, s3: s3Info });
+    stops.push(() => gateway.stop());
+
     const services: StackService[] = [
       { name: "PostgreSQL", where: redactPassword(databaseUrl), startedByUs: postgres.startedByUs,
         note: applied.length > 0 ? `${applied.length} migrations applied, seeded` : "up to date, seeded" },
       { name: "Redis", where: redis.url, startedByUs: redis.startedByUs },
       { name: "S3 (s3rver)", where: s3.endpoint, startedByUs: true, note: `buckets ${buckets.join(", ")}` },
       { name: "Email recorder", where: email.baseUrl, startedByUs: true, note: "Resend-compatible; open it in a browser" },
+      { name: "Gateway", where: gateway.url, startedByUs: true, note: `agents dial it; POST /enroll; log in ${join(options.dir, "gateway.log")}` },
     ];
     return {
       services,
       databaseUrl,
       redisUrl: redis.url,
-      s3: { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, buckets: { ...LOCAL_REGION_BUCKETS } },
+      s3: s3Info,
       email: { baseUrl: email.baseUrl, apiKey: email.apiKey },
+      gateway: { url: gateway.url, grantKeyFile: gateway.grantKeyFile },
       stop,
     };
   } catch (error) {

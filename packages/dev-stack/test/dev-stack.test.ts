@@ -21,7 +21,7 @@ test("the stack comes up seeded, and SIGINT stops only what it started", async (
   await chmod(dir, 0o755);
   const database = `nacre_stack_${process.pid}`;
   const child = spawn(process.execPath, [main, "--no-demo"], {
-    env: { ...process.env, NACRE_LOCAL_DIR: dir, NACRE_S3_PORT: "0", NACRE_EMAIL_PORT: "0", NACRE_DATABASE: database },
+    env: { ...process.env, NACRE_LOCAL_DIR: dir, NACRE_S3_PORT: "0", NACRE_EMAIL_PORT: "0", NACRE_GATEWAY_PORT: "0", NACRE_DATABASE: database },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -52,12 +52,16 @@ test("the stack comes up seeded, and SIGINT stops only what it started", async (
   }
   expect((await fetch(`${s3Endpoint}/nacre-eu`)).status).toBeLessThan(500);
   expect((await fetch(`${emailUrl}/`)).status).toBe(200);
+  const gatewayUrl = /ws:\/\/127\.0\.0\.1:\d+\/agent/.exec(line("Gateway"))?.[0] ?? "";
+  const health = await fetch(gatewayUrl.replace(/^ws/, "http").replace(/\/agent$/, "/healthz"));
+  expect(await health.json()).toMatchObject({ ok: true, agents: 0 });
 
   child.kill("SIGINT");
   expect(await exited).toBe(0);
   expect(output).toContain("stopped.");
   await expect(fetch(`${s3Endpoint}/nacre-eu`)).rejects.toThrow();
   await expect(fetch(`${emailUrl}/`)).rejects.toThrow();
+  await expect(fetch(gatewayUrl.replace(/^ws/, "http").replace(/\/agent$/, "/healthz"))).rejects.toThrow();
 
   // A PostgreSQL server found running must still answer afterwards; drop the test database on it.
   if (!line("PostgreSQL").includes("already running")) return;
