@@ -9,7 +9,7 @@ import { WebSocketServer } from "ws";
 import type { ControlPlane, RoutedCommand } from "@nacre/fleet";
 import { gatewayChannel, publishCommandEvent, sweepExpiredUploads } from "@nacre/fleet";
 import { MAX_FRAME_BYTES } from "@nacre/protocol";
-import { AgentSession, AUTH_TIMEOUT_MS, CLOSE_RESTART } from "./agent-session.ts";
+import { AgentSession, AUTH_TIMEOUT_MS, CLOSE_POLICY, CLOSE_RESTART } from "./agent-session.ts";
 import { handleEnroll } from "./enroll-route.ts";
 import type { GatewayContext } from "./gateway-context.ts";
 import { HeartbeatBuffer } from "./heartbeat-buffer.ts";
@@ -89,7 +89,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     const session = sessions.get(command.vmId);
-    if (session) session.send(command.frame);
+    if (session && command.disconnect) session.close(CLOSE_POLICY, "identity revoked");
+    else if (session) session.send(command.frame);
     else void publishCommandEvent(redis, { kind: "undeliverable", commandId: command.commandId, reason: `VM ${command.vmId} is not connected to ${options.gatewayId}` });
   });
 

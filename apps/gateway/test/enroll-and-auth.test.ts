@@ -2,7 +2,7 @@
 // agent proves itself by signing the connection's challenge, and everything else gets 1008.
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { createEnrollmentToken, revokeAgentIdentity, withServiceSession } from "@nacre/db";
-import { locateAgent } from "@nacre/fleet";
+import { disconnectAgent, locateAgent } from "@nacre/fleet";
 import { describe, expect, test } from "vitest";
 import { createEnrolledVm, useGateway } from "./fixtures.ts";
 import { SimAgent } from "./sim-agent.ts";
@@ -103,10 +103,14 @@ describe("authentication", () => {
     honest.close();
   });
 
-  test("support revokes a VM's identity: its next connection is refused", async () => {
-    const { sql, gateway } = fixture();
+  test("support revokes a VM's identity: the live socket is dropped and the next connection refused", async () => {
+    const { sql, gateway, redis } = fixture();
     const vm = await createEnrolledVm(sql);
+    const live = new SimAgent({ url: gateway.url, vmId: vm.vmId, identityKey: vm.identityKey });
+    await live.ready();
     await withServiceSession(sql, (tx) => revokeAgentIdentity(tx, vm.vmId, new Date()));
+    expect(await disconnectAgent(redis, vm.vmId)).toBe(true);
+    expect(await live.closed).toBe(1008);
     const agent = new SimAgent({ url: gateway.url, vmId: vm.vmId, identityKey: vm.identityKey });
     expect(await agent.closed).toBe(1008);
   });

@@ -9,12 +9,14 @@ import { locateAgent } from "./agent-registry.ts";
 export const gatewayChannel = (gatewayId: string): string => `nacre:gateway:${gatewayId}:commands`;
 export const commandChannel = (commandId: string): string => `nacre:command:${commandId}`;
 
-/** What a gateway receives on its channel: one frame for one VM. */
+/** What a gateway receives on its channel: one frame for one VM, or an order to drop its socket. */
 export interface RoutedCommand {
   vmId: string;
   /** The encoded protocol frame, written to the socket as is. */
   frame: string;
   commandId: string;
+  /** Close the VM's socket with 1008 instead of writing a frame (its identity was revoked). */
+  disconnect?: boolean;
 }
 
 /** What is published about a command: the agent accepted it, or the control plane knows its outcome. */
@@ -70,6 +72,15 @@ export async function sendCommand(
   } finally {
     await events.close();
   }
+}
+
+/** Tells whichever replica holds the VM's socket to close it (after revoking its identity). */
+export async function disconnectAgent(redis: Redis, vmId: string): Promise<boolean> {
+  const gatewayId = await locateAgent(redis, vmId);
+  if (gatewayId === undefined) return false;
+  const order: RoutedCommand = { vmId, frame: "", commandId: `disconnect-${vmId}`, disconnect: true };
+  await redis.publish(gatewayChannel(gatewayId), JSON.stringify(order));
+  return true;
 }
 
 /** Publishes an event about a command (gateway side). */

@@ -2,7 +2,7 @@
 // The Redis registry of which gateway holds which agent, command routing with at-least-once delivery,
 // and managed snapshots: start (key, grant, multipart upload), part URLs, finish, fail, sweep.
 export { locateAgent, refreshAgents, registerAgent, REGISTRY_TTL_SECONDS, unregisterAgent } from "./agent-registry.ts";
-export { CommandError, commandChannel, gatewayChannel, publishCommandEvent, sendCommand, watchCommand } from "./command-bus.ts";
+export { CommandError, commandChannel, disconnectAgent, gatewayChannel, publishCommandEvent, sendCommand, watchCommand } from "./command-bus.ts";
 export type { CommandEvent, CommandWatch, RoutedCommand, SendOptions } from "./command-bus.ts";
 export { PART_URL_LIFETIME_SECONDS, UPLOAD_LIFETIME_MS } from "./control-plane.ts";
 export type { BucketSigner, ControlPlane } from "./control-plane.ts";
