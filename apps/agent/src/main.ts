@@ -9,6 +9,8 @@ import { backupRestore } from "./commands/backup-restore.ts";
 import { backupStatus } from "./commands/backup-status.ts";
 import { backupVerify } from "./commands/backup-verify.ts";
 import { decryptFile } from "./commands/decrypt-file.ts";
+import { enrollAgent } from "./commands/enroll-agent.ts";
+import { runAgent } from "./commands/run-agent.ts";
 import type { AgentContext } from "./runtime/agent-context.ts";
 import { classifyError } from "./runtime/classify-error.ts";
 import { ExitCode } from "./runtime/cli-error.ts";
@@ -60,5 +62,9 @@ function dispatch(ctx: AgentContext, cmd: Command): Promise<number> {
       return backupDaemon(ctx, cmd);
     case "decrypt":
       return decryptFile(ctx, cmd);
+    case "enroll":
+      return enrollAgent(ctx, cmd);
+    case "run":
+      return runAgent(ctx, cmd);
   }
 }

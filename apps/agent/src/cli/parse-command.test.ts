@@ -39,4 +39,20 @@ describe("parseCommand", () => {
       }
     }
   });
+
+  it("reads the managed-mode commands", () => {
+    expect(parseCommand(["enroll", "--token", "t0k", "--gateway", "wss://g.example/agent", "--force"])).toEqual({ name: "enroll", agentConfig: undefined, token: "t0k", gateway: "wss://g.example/agent", force: true });
+    expect(parseCommand(["enroll", "--agent-config", "/etc/a.json"])).toEqual({ name: "enroll", agentConfig: "/etc/a.json", token: undefined, gateway: undefined, force: false });
+    expect(parseCommand(["run", "--agent-config", "a.json"])).toEqual({ name: "run", agentConfig: "a.json" });
+    expect(parseCommand(["run"])).toEqual({ name: "run", agentConfig: undefined });
+    for (const [argv, message] of [
+      [["enroll", "tok"], /give the token as --token T/],
+      [["enroll", "--token"], /--token/],
+      [["enroll", "--token", ""], /--token must not be empty/],
+      [["run", "--force"], /--force/],
+      [["run", "x"], /takes no argument "x"/],
+    ] as [string[], RegExp][]) {
+      expect(() => parseCommand(argv), argv.join(" ")).toThrow(message);
+    }
+  });
 });

@@ -1,5 +1,5 @@
-import { parseArgs } from "node:util";
-import { CliError, ExitCode } from "../runtime/cli-error.ts";
+import { parseEnroll, parseRun } from "./parse-managed-command.ts";
+import { strictParse, usage } from "./strict-parse.ts";
 
 export type Command =
   | { name: "help"; topic?: string }
@@ -10,11 +10,11 @@ export type Command =
   | { name: "backup.restore"; config?: string; key: string; target?: string; keepOutsideLinks: boolean; json: boolean }
   | { name: "backup.verify"; config?: string; key: string; json: boolean }
   | { name: "backup.daemon"; config?: string }
-  | { name: "decrypt"; config?: string; file: string; output?: string; passphraseEnv?: string; keyFile?: string; customerKeyFile?: string };
+  | { name: "decrypt"; config?: string; file: string; output?: string; passphraseEnv?: string; keyFile?: string; customerKeyFile?: string }
+  | { name: "enroll"; agentConfig?: string; token?: string; gateway?: string; force: boolean }
+  | { name: "run"; agentConfig?: string };
 
 const BACKUP_SUBCOMMANDS = ["now", "list", "status", "restore", "verify", "daemon"] as const;
-
-const usage = (message: string) => new CliError("E_USAGE", `${message} — run \`nacre-agent help\` for usage`, ExitCode.usage);
 
 /** Turns argv (without node and the script) into a Command, or a usage error naming what is wrong. */
 export function parseCommand(argv: string[]): Command {
@@ -22,6 +22,8 @@ export function parseCommand(argv: string[]): Command {
   if (first === undefined || first === "help" || first === "--help" || first === "-h") return { name: "help", topic: first === "help" ? second : undefined };
   if (first === "--version" || first === "-v" || first === "version") return { name: "version" };
   if (first === "decrypt") return parseDecrypt(argv.slice(1));
+  if (first === "enroll") return parseEnroll(argv.slice(1));
+  if (first === "run") return parseRun(argv.slice(1));
   if (first !== "backup") throw usage(`unknown command "${first}"`);
   if (second === undefined || second === "--help" || second === "-h") return { name: "help", topic: "backup" };
   if (!(BACKUP_SUBCOMMANDS as readonly string[]).includes(second)) throw usage(`unknown command "backup ${second}" (expected one of: ${BACKUP_SUBCOMMANDS.join(", ")})`);
@@ -101,15 +103,4 @@ function parseDecrypt(rest: string[]): Command {
     keyFile: values["key-file"] as string | undefined,
     customerKeyFile: values["customer-key-file"] as string | undefined,
   };
-}
-
-type Options = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
-
-function strictParse(args: string[], options: Options): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
-  } catch (err) {
-    throw usage((err as Error).message.replace(/\. To specify a positional.*$/s, ""));
-  }
 }

@@ -43,12 +43,12 @@ export interface ConfigWarning {
 }
 
 /** E_CONFIG_INVALID listing every problem on its own line, so one run shows all there is to fix. */
-export function invalidConfig(problems: readonly string[], file?: string): ConfigError {
+export function invalidConfig(problems: readonly string[], file?: string, docs = "docs/configuration.md"): ConfigError {
   const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
   const where = file === undefined ? "the configuration" : file;
   return new ConfigError(
     "E_CONFIG_INVALID",
-    `${where} has ${count} to fix (docs/configuration.md describes every field):\n  - ${problems.join("\n  - ")}`,
+    `${where} has ${count} to fix (${docs} describes every field):\n  - ${problems.join("\n  - ")}`,
     { problems, paths: file === undefined ? [] : [file] },
   );
 }

@@ -12,3 +12,9 @@ export { locateConfig } from "./locate-config.ts";
 export type { ConfigSource, LocatedConfig } from "./locate-config.ts";
 export { DEFAULT_MAX_BACKUPS } from "./resolve-config.ts";
 export type { ResolvedConfig, ResolvedEncryption, ResolvedNotify, ResolvedStorage } from "./resolved-config.ts";
+
+// The managed-mode agent's config file (enroll, run): its own file, not openclaw.json.
+export { AgentConfig, gatewayUrlProblem } from "./agent-config.ts";
+export type { ResolvedAgentConfig } from "./agent-config.ts";
+export { loadAgentConfig } from "./load-agent-config.ts";
+export type { LoadAgentConfigInput } from "./load-agent-config.ts";

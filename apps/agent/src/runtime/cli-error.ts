@@ -12,6 +12,8 @@ export const ExitCode = {
   source: 6,
   busy: 7,
   restoreRefused: 8,
+  enrollRefused: 9,
+  gateway: 10,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

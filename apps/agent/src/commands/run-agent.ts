@@ -1,0 +1,57 @@
+import { gatewayUrlProblem, loadAgentConfig } from "../config/index.ts";
+import { AppControl } from "../daemon/app-control.ts";
+import { GatewayConnection } from "../daemon/gateway-connection.ts";
+import { handleCommand } from "../daemon/handle-command.ts";
+import { Heartbeats } from "../daemon/heartbeats.ts";
+import { SnapshotLedger } from "../daemon/snapshot-ledger.ts";
+import { SnapshotRunner } from "../daemon/snapshot-runner.ts";
+import { readIdentity } from "../identity/read-identity.ts";
+import type { AgentContext } from "../runtime/agent-context.ts";
+import { CliError, ExitCode } from "../runtime/cli-error.ts";
+
+/**
+ * `run`: the managed-mode daemon. Dials the gateway, authenticates with the enrolled identity, sends
+ * heartbeats and acts on commands until SIGINT/SIGTERM; the link is re-established with backoff for as
+ * long as the agent runs. A missing or unusable config or identity at start exits 3, so the service
+ * manager shows why; after that nothing the gateway does stops the daemon.
+ */
+export async function runAgent(ctx: AgentContext, cmd: { agentConfig?: string }): Promise<ExitCode> {
+  const { out, signal } = ctx;
+  const config = await loadAgentConfig({ configPath: cmd.agentConfig, env: ctx.env, homeDir: ctx.homeDir, cwd: ctx.cwd });
+  const identity = await readIdentity(config.identityFile);
+  const url = config.gatewayUrl ?? identity.gatewayUrl;
+  const problem = gatewayUrlProblem(url);
+  if (problem !== undefined) {
+    throw new CliError("E_CONFIG_INVALID", `the gateway URL ${url} (from ${config.gatewayUrl ? config.configPath : identity.path}) ${problem}`, ExitCode.config);
+  }
+  const ledger = await SnapshotLedger.open(config.stateDir, (message) => out.warn("W_STATE_CORRUPT", message));
+  const app = new AppControl(config);
+
+  // The callbacks run only after start(), when all three below exist.
+  const connection = new GatewayConnection({
+    url,
+    vmId: identity.vmId,
+    identityKey: identity.identityKey,
+    agentVersion: ctx.version,
+    out,
+    onAuthenticated: (ok) => heartbeats.start(ok.heartbeatIntervalSeconds),
+    onDisconnected: () => heartbeats.stop(),
+    onCommand: (message) => handleCommand({ connection, snapshots, app, out, heartbeatNow: () => heartbeats.beatNow() }, message),
+  });
+  const snapshots = new SnapshotRunner({ connection, ledger, identity, config, out, now: ctx.now, onBusyChange: () => heartbeats.beatNow() });
+  const heartbeats = new Heartbeats(connection, { agentVersion: ctx.version, dataDir: config.dataDir, app, ledger, busySnapshotId: () => snapshots.busySnapshotId }, out);
+
+  out.info(`agent started (nacre-agent ${ctx.version}, VM ${identity.vmId})`, { event: "agent.started", vmId: identity.vmId, gatewayUrl: url, dataDir: config.dataDir });
+  connection.start();
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  out.info("stopping", { event: "agent.stopping" });
+  // The snapshot first: its failed report goes out on the still-open connection.
+  await snapshots.stop();
+  heartbeats.stop();
+  await connection.stop();
+  out.info("agent stopped", { event: "agent.stopped" });
+  return ExitCode.ok;
+}

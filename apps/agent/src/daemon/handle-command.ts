@@ -1,0 +1,54 @@
+// Every command frame is acknowledged first (command.accepted, duplicates included, so the gateway stops
+// resending it), then acted on: its snapshot id or command id makes acting idempotent.
+import type { CommandMessage } from "@nacre/protocol";
+import type { Output } from "../runtime/output.ts";
+import { AppCommandError } from "./app-control.ts";
+import type { AppControl } from "./app-control.ts";
+import type { GatewayConnection } from "./gateway-connection.ts";
+import type { SnapshotRunner } from "./snapshot-runner.ts";
+
+export interface CommandDeps {
+  connection: GatewayConnection;
+  snapshots: SnapshotRunner;
+  app: AppControl;
+  out: Output;
+  /** An extra heartbeat, so the control plane sees a changed app status at once. */
+  heartbeatNow: () => void;
+}
+
+/** Acknowledges and dispatches one command; never throws (work runs in the background). */
+export function handleCommand(deps: CommandDeps, message: CommandMessage): void {
+  const { connection, out } = deps;
+  connection.send("command.accepted", { replyTo: message.id });
+  out.info(`received ${message.type}`, { event: "command", type: message.type, id: message.id });
+  switch (message.type) {
+    case "snapshot.start":
+      deps.snapshots.start(message.payload);
+      return;
+    case "app.pause":
+    case "app.resume":
+      if (deps.app.firstReceipt(message.id)) void controlApp(deps, message.type, message.id);
+      return;
+    case "restore.start":
+      connection.sendReport("restore.failed", {
+        restoreId: message.payload.restoreId,
+        code: "E_NOT_SUPPORTED",
+        message: "this agent cannot restore yet",
+        rolledBack: false,
+      });
+      return;
+  }
+}
+
+async function controlApp(deps: CommandDeps, type: "app.pause" | "app.resume", id: string): Promise<void> {
+  try {
+    if (type === "app.pause") await deps.app.pause();
+    else await deps.app.resume();
+    deps.out.info(type === "app.pause" ? "the app is paused" : "the app is resumed", { event: type, id });
+  } catch (error) {
+    const message = error instanceof AppCommandError ? error.message : `${type} failed: ${(error as Error).message}`;
+    deps.out.error("E_APP_COMMAND", message, { event: type, id });
+    deps.connection.sendReport("error", { code: "E_APP_COMMAND", message: message.slice(0, 2000), replyTo: id });
+  }
+  deps.heartbeatNow();
+}
