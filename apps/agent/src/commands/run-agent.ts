@@ -34,6 +34,7 @@ export async function runAgent(ctx: AgentContext, cmd: { agentConfig?: string })
     identityKey: identity.identityKey,
     agentVersion: ctx.version,
     out,
+    now: ctx.now,
     onAuthenticated: (ok) => heartbeats.start(ok.heartbeatIntervalSeconds),
     onDisconnected: () => heartbeats.stop(),
     onCommand: (message) => handleCommand({ connection, snapshots, app, out, heartbeatNow: () => heartbeats.beatNow() }, message),

@@ -62,7 +62,11 @@ function unknownField(key: string, known: readonly string[]): string {
 function describeValue(value: unknown, path: readonly PropertyKey[]): string {
   const field = path.at(-1);
   if (typeof field === "string" && SECRET_FIELDS.has(field)) return describeType(value);
-  if (typeof value === "string") return `${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
+  if (typeof value === "string") {
+    // A URL's user:password is a secret too (a gateway or endpoint URL with credentials in it).
+    const shown = value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1***@");
+    return `${JSON.stringify(shown.length > 60 ? `${shown.slice(0, 57)}...` : shown)}`;
+  }
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return describeType(value);
 }

@@ -10,6 +10,7 @@ import { decodeFrame } from "./decode-frame.ts";
 import { Disconnected, PendingReplies, ReplyError } from "./pending-replies.ts";
 import { signHello } from "./sign-hello.ts";
 import { waitForWake } from "./wait-for-wake.ts";
+import { warnClockSkew } from "./warn-clock-skew.ts";
 
 /** From dialling to auth.ok; a gateway that takes longer is treated as down. */
 const AUTH_TIMEOUT_MS = 15_000;
@@ -23,6 +24,7 @@ export interface GatewayConnectionOptions {
   identityKey: KeyObject;
   agentVersion: string;
   out: Output;
+  now: () => Date;
   random?: () => number;
   onAuthenticated: (ok: AuthOk) => void;
   onDisconnected: () => void;
@@ -90,7 +92,7 @@ export class GatewayConnection {
       await this.whenAuthenticated(options.connectTimeoutMs, options.signal);
       const id = newMessageId();
       const reply = this.replies.wait(id, type, options.timeoutMs, options.signal);
-      if (!this.send(type, payload, id)) this.replies.failAll(new Disconnected());
+      if (!this.send(type, payload, id)) this.replies.fail(id, new Disconnected());
       try {
         return await reply;
       } catch (error) {
@@ -185,6 +187,7 @@ export class GatewayConnection {
     this.helloSent = true;
     const { gatewayId, serverTime } = challenge.payload;
     this.opts.out.info("answered the challenge", { event: "gateway.hello", gatewayId, serverTime });
+    warnClockSkew(serverTime, this.opts.now(), this.opts.out);
   }
 
   private onAuthOk(socket: WebSocket, ok: MessageOf<"auth.ok">): void {
@@ -192,7 +195,7 @@ export class GatewayConnection {
       this.opts.out.warn("W_UNEXPECTED_AUTH_OK", "ignored an auth.ok that answers no hello");
       return;
     }
-    if (ok.payload.vmId !== this.opts.vmId) {
+    if (ok.payload.vmId.toLowerCase() !== this.opts.vmId) {
       this.lastError = `the gateway authenticated VM ${ok.payload.vmId}, but this is VM ${this.opts.vmId}`;
       this.opts.out.error("E_WRONG_VM", `${this.lastError} — closing the connection`);
       socket.close();

@@ -71,6 +71,11 @@ export class PendingReplies {
     return true;
   }
 
+  /** Fails the waiter of `id` (its request could not be sent). */
+  fail(id: string, error: unknown): void {
+    this.waiting.get(id)?.reject(error);
+  }
+
   /** Fails every waiter (the connection closed). */
   failAll(error: unknown): void {
     for (const waiter of [...this.waiting.values()]) waiter.reject(error);

@@ -65,7 +65,8 @@ export async function postEnrollment(request: EnrollmentRequest): Promise<Enroll
   const refusal = Refusal.safeParse(body);
   if ((response.status === 403 || response.status === 410 || response.status === 422) && refusal.success) {
     const { code, message } = refusal.data;
-    const advice = WHAT_TO_DO[code];
+    // The gateway's messages usually say what to do already; ours is added only when it does not.
+    const advice = message.includes(" — ") ? undefined : WHAT_TO_DO[code];
     throw new CliError(code, `the gateway refused the enrollment: ${message}${advice ? ` — ${advice}` : ""}`, ExitCode.enrollRefused);
   }
   const detail = refusal.success ? `${refusal.data.code}: ${refusal.data.message}` : text.slice(0, 200) || "(empty body)";
@@ -94,7 +95,8 @@ function readEnrolled(url: string, body: unknown): Enrolled {
       ExitCode.gateway,
     );
   }
-  return { vmId: parsed.data.vmId, controlPlaneKey: parsed.data.controlPlaneKey.trim() };
+  // The protocol's signed bytes carry the VM id as text, in lower case (docs/protocol.md).
+  return { vmId: parsed.data.vmId.toLowerCase(), controlPlaneKey: parsed.data.controlPlaneKey.trim() };
 }
 
 function parseJson(text: string): unknown {

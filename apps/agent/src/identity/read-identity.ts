@@ -55,7 +55,7 @@ function parseIdentity(path: string, text: string): AgentIdentity {
   try {
     return {
       path,
-      vmId: file.vmId,
+      vmId: file.vmId.toLowerCase(),
       gatewayUrl: file.gatewayUrl,
       identityKey: importPrivateKey(file.identityPrivateKey, "ed25519"),
       sealingKey: importPrivateKey(file.sealingPrivateKey, "x25519"),
