@@ -7,6 +7,7 @@ import type { AgentMessageType, AuthOk, CommandMessage, GatewayMessage, MessageO
 import type { Output } from "../runtime/output.ts";
 import { backoffDelay } from "./backoff-delay.ts";
 import { decodeFrame } from "./decode-frame.ts";
+import { CLOSE_POLICY, describeDisconnect } from "./describe-disconnect.ts";
 import { Disconnected, PendingReplies, ReplyError } from "./pending-replies.ts";
 import { signHello } from "./sign-hello.ts";
 import { waitForWake } from "./wait-for-wake.ts";
@@ -14,8 +15,6 @@ import { warnClockSkew } from "./warn-clock-skew.ts";
 
 /** From dialling to auth.ok; a gateway that takes longer is treated as down. */
 const AUTH_TIMEOUT_MS = 15_000;
-/** The gateway closes with this when it does not accept the agent's identity (revoked, unknown, bad signature). */
-const CLOSE_POLICY = 1008;
 
 export interface GatewayConnectionOptions {
   url: string;
@@ -134,7 +133,13 @@ export class GatewayConnection {
       if (this.socket === socket && this.state === "connecting") this.log("authenticating", "connected, waiting for the challenge");
     });
     socket.addEventListener("message", (event) => {
-      if (this.socket === socket) this.onFrame(socket, event.data as unknown);
+      if (this.socket !== socket) return;
+      // A throwing listener would surface as an uncaught exception and end the daemon: never for one frame.
+      try {
+        this.onFrame(socket, event.data as unknown);
+      } catch (error) {
+        this.opts.out.error("E_INTERNAL", `handling a frame from the gateway failed: ${(error as Error).stack ?? String(error)}`);
+      }
     });
     socket.addEventListener("error", (event) => {
       const detail = (event as { error?: { cause?: { code?: string }; message?: string }; message?: string });
@@ -222,16 +227,10 @@ export class GatewayConnection {
       this.onClosed?.();
       return;
     }
-    const refused = code === CLOSE_POLICY;
-    const delay = backoffDelay(this.failures, this.random, refused);
+    const delay = backoffDelay(this.failures, this.random, code === CLOSE_POLICY);
     this.failures++;
-    const why = [code ? `close code ${code}` : "", reason, this.lastError].filter(Boolean).join(", ");
-    const fields = { closeCode: code, closeReason: reason, error: this.lastError || undefined, retryInMs: delay };
-    if (refused) {
-      this.log("waiting", `the gateway refused this agent's identity (${why}) — if this VM was revoked or re-created, re-enroll it with \`nacre-agent enroll --token <token> --force\`; retrying in ${Math.round(delay / 1000)} s`, fields, "E_AUTH_REFUSED");
-    } else {
-      this.log("waiting", `${wasAuthenticated ? "lost the connection to" : "could not connect to"} the gateway (${why}); retrying in ${(delay / 1000).toFixed(1)} s`, fields, "W_DISCONNECTED");
-    }
+    const line = describeDisconnect({ closeCode: code, closeReason: reason, error: this.lastError, wasAuthenticated, retryInMs: delay });
+    this.log("waiting", line.message, line.fields, line.code);
     this.timer = setTimeout(() => this.connect(), delay);
   }
 

@@ -18,8 +18,9 @@ export type SnapshotReport = z.infer<typeof SnapshotReport>;
 
 const LedgerFile = z.object({
   v: z.literal(1),
-  lastBackupSucceededAt: z.string().nullable(),
-  lastBackupError: z.string().nullable(),
+  // Checked as strictly as the heartbeat that carries it: a hand-edited value must not stop heartbeats.
+  lastBackupSucceededAt: z.iso.datetime().nullable(),
+  lastBackupError: z.string().max(MAX_TEXT_LENGTH).nullable(),
   reports: z.array(SnapshotReport.and(z.object({ at: z.string() }))),
 });
 type LedgerFile = z.infer<typeof LedgerFile>;

@@ -69,10 +69,15 @@ export class SnapshotRunner {
     }
     const abort = new AbortController();
     const running: Running = { snapshotId, abort, done: Promise.resolve() };
-    running.done = this.run(command, abort.signal).finally(() => {
-      this.running = undefined;
-      this.deps.onBusyChange();
-    });
+    running.done = this.run(command, abort.signal)
+      .catch((error: unknown) => {
+        // Only a bug gets here (run() reports every failure of the work itself); it must not end the daemon.
+        this.deps.out.error("E_INTERNAL", `snapshot ${snapshotId}: ${(error as Error).stack ?? String(error)}`);
+      })
+      .finally(() => {
+        this.running = undefined;
+        this.deps.onBusyChange();
+      });
     this.running = running;
     this.deps.onBusyChange();
   }
