@@ -3,8 +3,8 @@ import { defineProject } from "vitest/config";
 export default defineProject({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    globalSetup: ["test/services.global.ts"],
-    testTimeout: 60_000,
+    globalSetup: ["test/services.global.ts", "test/agent-bundle.global.ts"],
+    testTimeout: 120_000,
     hookTimeout: 60_000,
   },
 });
