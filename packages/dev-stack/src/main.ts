@@ -1,6 +1,7 @@
-// `bash scripts/dev.sh` ends here: the composition root of the local stack. It brings every part up,
-// runs the agent's demo against the stack's S3 server (the one app that exists so far), prints what
-// runs where, and stays up until Ctrl-C, which stops what it started and nothing else.
+// `bash scripts/dev.sh` ends here: the composition root of the local stack. It brings every part up
+// (the gateway included), runs the agent's self-hosted demo against the stack's S3 server, then the
+// hosted one (alice's VM enrolled and snapshotted on command through the gateway), prints what runs
+// where, and stays up until Ctrl-C, which stops what it started and nothing else.
 //
 //   --no-demo           skip the agent demo
 //   --exit-when-ready   stop again right after printing the table (smoke tests)
@@ -9,6 +10,8 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { runManagedDemo } from "./run-managed-demo.ts";
+import type { ManagedDemo } from "./run-managed-demo.ts";
 import { startStack } from "./start-stack.ts";
 import type { Stack } from "./start-stack.ts";
 
@@ -31,11 +34,13 @@ const stack = await startStack({
   onProgress: (message) => console.log(`▶ starting ${message}`),
 });
 
+let managed: ManagedDemo | undefined;
 let stopping = false;
 const shutdown = async (signal: string): Promise<void> => {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping what this stack started…`);
+  await managed?.stop();
   await stack.stop();
   console.log("stopped.");
   process.exit(0);
@@ -44,9 +49,14 @@ process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
 try {
-  if (!args.has("--no-demo")) await runAgentDemo(stack);
+  if (!args.has("--no-demo")) {
+    await runAgentDemo(stack);
+    console.log("\n▶ the hosted product: alice's VM gets an agent, and the control plane snapshots it on command");
+    managed = await runManagedDemo(stack, dir, (line) => console.log(`  ${line}`));
+  }
 } catch (error) {
-  console.error(`the agent demo failed: ${(error as Error).message}`);
+  console.error(`the demo failed: ${(error as Error).message}`);
+  await managed?.stop();
   await stack.stop();
   process.exit(1);
 }
