@@ -50,6 +50,11 @@ describe("managed snapshots", () => {
       key: { unwrap: async (keyId, wrapped) => unwrapDataKey((await withServiceSession(fixture().sql, (tx) => customerKeyById(tx, keyId))).key, wrapped) },
     });
     expect(plain.equals(data)).toBe(true);
+
+    // Nothing the agent received carries the customer key, in any encoding.
+    const { key: customerKey } = await withServiceSession(fixture().sql, (tx) => customerKeyById(tx, `${vm.customerId}:v1`));
+    const everything = agent.raw.join("\n");
+    for (const encoding of ["hex", "base64", "base64url"] as const) expect(everything).not.toContain(customerKey.toString(encoding));
     agent.close();
   });
 
