@@ -1,0 +1,1 @@
+// @nacre/workers: BullMQ workers for the lifecycle jobs.

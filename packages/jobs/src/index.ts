@@ -1,0 +1,1 @@
+// @nacre/jobs: the queue catalog shared by producers and consumers.
