@@ -1,1 +1,14 @@
-// @nacre/jobs: the queue catalog shared by producers and consumers.
+// @nacre/jobs: the queue catalog shared by producers and consumers: job name → queue, payload schema,
+// attempts and backoff; deterministic job ids; typed enqueue helpers and the nightly scheduler.
+// Handlers live with their consumer (apps/workers); only names, shapes and retry rules live here.
+export { Night, nightOf, previousNight } from "./night.ts";
+export { spreadDelayMs } from "./spread.ts";
+export {
+  DEFAULT_NIGHTLY_TIMING, FANOUT_BATCH, JOBS, KEEP_COMPLETED, KEEP_FAILED, NIGHTLY_SCHEDULE, nightlyJobId, QUEUES,
+  SnapshotFanoutPayload, SnapshotNightlyPayload,
+} from "./catalog.ts";
+export type { JobName, JobPayload, NightlyTiming } from "./catalog.ts";
+export {
+  DEFAULT_PREFIX, enqueueFanout, enqueueNightlies, nightlyJobOptions, openJobQueues, scheduledAt, upsertNightlySchedule,
+} from "./queues.ts";
+export type { JobQueues, QueueOptions } from "./queues.ts";

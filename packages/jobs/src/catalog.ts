@@ -1,0 +1,81 @@
+// The queue catalog: every job's name, the queue it travels on, its payload schema and its retry
+// options. Producers (the scheduler, the fan-out, later the dashboard) and consumers (apps/workers)
+// both read this file, so a payload that one side writes the other can parse. New payload fields
+// must be optional: jobs already queued (some wait an hour to retry) still have to validate.
+import { z } from "zod";
+import { Night } from "./night.ts";
+
+const MINUTE = 60 * 1000;
+const HOUR = 60 * MINUTE;
+
+export const SnapshotFanoutPayload = z.object({
+  /** The night to back up. Absent from scheduled runs (the night is the UTC date of the fire time). */
+  night: Night.optional(),
+});
+export type SnapshotFanoutPayload = z.infer<typeof SnapshotFanoutPayload>;
+
+export const SnapshotNightlyPayload = z.object({
+  vmId: z.uuid(),
+  night: Night,
+});
+export type SnapshotNightlyPayload = z.infer<typeof SnapshotNightlyPayload>;
+
+/** BullMQ queue names (no ":"); one queue per job name, so each gets its own worker concurrency. */
+export const QUEUES = {
+  fanout: "snapshot-fanout",
+  nightly: "snapshot-nightly",
+} as const;
+
+export const JOBS = {
+  "snapshot.fanout": {
+    queue: QUEUES.fanout,
+    payload: SnapshotFanoutPayload,
+    // Re-running is harmless (job ids are deterministic), so a fan-out that hit a database hiccup
+    // simply runs again a minute later.
+    attempts: 3,
+    backoff: { type: "exponential", delay: MINUTE },
+  },
+  "snapshot.nightly": {
+    queue: QUEUES.nightly,
+    payload: SnapshotNightlyPayload,
+    // "A failed night is retried once an hour for the next six hours": the first try and six retries.
+    attempts: 7,
+    backoff: { type: "fixed", delay: HOUR },
+  },
+} as const;
+export type JobName = keyof typeof JOBS;
+export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]["payload"]>;
+
+/** The scheduler that fires the nightly fan-out: 03:00 UTC every day. */
+export const NIGHTLY_SCHEDULE = { id: "snapshot.fanout", pattern: "0 3 * * *", tz: "UTC" } as const;
+
+/** How many nightly jobs one addBulk call carries (and how many VMs the fan-out reads per page). */
+export const FANOUT_BATCH = 1_000;
+
+/**
+ * Timing of the nightly window. Production uses the defaults; tests compress them to milliseconds.
+ * The retry delay is written into each job when it is enqueued, so a change applies from the next
+ * fan-out on.
+ */
+export interface NightlyTiming {
+  /** Delay between attempts of one night (fixed backoff). */
+  retryDelayMs: number;
+  /** The window over which the fan-out spreads the fleet's start times. */
+  spreadMs: number;
+}
+
+export const DEFAULT_NIGHTLY_TIMING: NightlyTiming = { retryDelayMs: JOBS["snapshot.nightly"].backoff.delay, spreadMs: 15 * MINUTE };
+
+/**
+ * How long finished jobs stay in Redis. A nightly job's id is its dedup key: while it is kept, a
+ * re-run of that night's fan-out adds nothing. Past that, the handler's own check (a night that
+ * succeeded or failed is final) keeps a late re-run from doing anything.
+ */
+export const KEEP_COMPLETED = { age: 36 * 60 * 60 };
+export const KEEP_FAILED = { age: 7 * 24 * 60 * 60 };
+
+/** The nightly job's id: one job per VM per night, whoever enqueues it and however often. */
+export function nightlyJobId(vmId: string, night: Night): string {
+  // Exactly two colons: BullMQ 5 refuses custom ids with any other number of them.
+  return `nightly:${vmId.toLowerCase()}:${night}`;
+}
