@@ -3,6 +3,12 @@
 
 export { planRetention } from "./retention/plan-retention.ts";
 export type { PlanRetentionInput, RetentionBackup, RetentionPlan } from "./retention/plan-retention.ts";
+// The hosted product's retention (docs/retention.md): 7 daily + 4 weekly + 3 monthly nightly snapshots,
+// and fixed holds for the other kinds.
+export { GFS_SLOTS, planGfsRetention } from "./retention/plan-gfs-retention.ts";
+export type { GfsPlan, GfsReason, GfsSnapshot } from "./retention/plan-gfs-retention.ts";
+export { expiredHolds, HOLD_DAYS, holdUntil } from "./retention/snapshot-holds.ts";
+export type { HeldKind, HeldSnapshot } from "./retention/snapshot-holds.ts";
 
 export { isDue } from "./schedule/is-due.ts";
 export type { IsDueInput } from "./schedule/is-due.ts";
