@@ -1,0 +1,45 @@
+// The workers' configuration, from the environment, validated in one place with messages that name
+// the variable. Defaults suit production timing; the local stack and tests shorten them.
+import { z } from "zod";
+
+const ms = z.coerce.number().int().min(100);
+
+export const WorkersConfig = z.object({
+  DATABASE_URL: z.string().url(),
+  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().min(1).default("auto"),
+  S3_ACCESS_KEY_ID: z.string().min(1),
+  S3_SECRET_ACCESS_KEY: z.string().min(1),
+  NACRE_BUCKET_SG: z.string().min(3),
+  NACRE_BUCKET_US: z.string().min(3),
+  NACRE_BUCKET_EU: z.string().min(3),
+  /** PKCS#8 PEM file of the control plane's Ed25519 grant-signing key (the gateway's too). */
+  NACRE_GRANT_SIGNING_KEY_FILE: z.string().min(1),
+  RESEND_API_KEY: z.string().min(1),
+  /** The local email recorder in development; Resend's own API when unset. */
+  RESEND_BASE_URL: z.string().url().optional(),
+  /** "Nacre Backups <backups@example.com>" */
+  NACRE_EMAIL_FROM: z.string().min(3),
+  /** Redis key prefix of the queues. */
+  NACRE_JOBS_PREFIX: z.string().min(1).default("nacre:jobs"),
+  /** Between attempts of one night: 1 hour, six retries. */
+  NACRE_NIGHTLY_RETRY_DELAY_MS: ms.default(60 * 60 * 1000),
+  /** The fleet's start times are spread over this window after the fan-out (0 = all at once). */
+  NACRE_NIGHTLY_SPREAD_MS: z.coerce.number().int().min(0).default(15 * 60 * 1000),
+  NACRE_NIGHTLY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /** How long an agent has to accept snapshot.start (resent every NACRE_AGENT_RESEND_MS meanwhile). */
+  NACRE_AGENT_ACCEPT_TIMEOUT_MS: ms.default(60_000),
+  NACRE_AGENT_RESEND_MS: ms.default(5_000),
+  /** How long one snapshot may take once accepted before the attempt is abandoned (upload aborted). */
+  NACRE_SNAPSHOT_TIMEOUT_MS: ms.default(60 * 60 * 1000),
+});
+export type WorkersConfig = z.infer<typeof WorkersConfig>;
+
+/** Parses the environment; throws one error listing every problem by variable name. */
+export function readWorkersConfig(env: NodeJS.ProcessEnv): WorkersConfig {
+  const parsed = WorkersConfig.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+  throw new Error(`E_CONFIG: the workers' environment is incomplete or wrong:\n${lines.join("\n")}`);
+}

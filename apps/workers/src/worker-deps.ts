@@ -1,0 +1,43 @@
+// What the handlers are given: the adapters the composition root (main.ts, or a test) built, and
+// the facts about the job being run. Handlers never read the environment or open connections.
+import type { Redis } from "ioredis";
+import type { ControlPlane } from "@nacre/fleet";
+import type { JobQueues, NightlyTiming } from "@nacre/jobs";
+import type { Mailer } from "./mailer.ts";
+
+export type Log = (entry: Record<string, unknown>) => void;
+
+/** How long a nightly attempt waits on the agent (see runSnapshot). */
+export interface SnapshotTimeouts {
+  acceptTimeoutMs: number;
+  resendEveryMs: number;
+  outcomeTimeoutMs: number;
+}
+
+export interface WorkerDeps {
+  cp: ControlPlane;
+  /** Fleet connections: commands, and one in subscriber mode for command events. */
+  redis: Redis;
+  subscriber: Redis;
+  queues: JobQueues;
+  timing: NightlyTiming;
+  snapshot: SnapshotTimeouts;
+  mailer: Mailer;
+  /** GFS retention of the VM's nightly snapshots, run after each successful night. */
+  applyRetention: (vmId: string) => Promise<unknown>;
+  log: Log;
+}
+
+export interface JobFacts {
+  id: string;
+  /** Attempts that already failed before this one (BullMQ's attemptsMade). */
+  attemptsMade: number;
+  /** Attempts allowed in all. */
+  attempts: number;
+  /** When the job was meant to run (a scheduler's fire time, else when it was queued). */
+  scheduledAt: Date;
+}
+
+export interface HandlerContext extends WorkerDeps {
+  job: JobFacts;
+}
