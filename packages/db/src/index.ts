@@ -28,3 +28,11 @@ export {
   UploadConflictError,
 } from "./snapshots/snapshot-uploads.ts";
 export type { OpenUploadInput, Region, SnapshotKind, SnapshotUpload } from "./snapshots/snapshot-uploads.ts";
+export {
+  deleteSnapshotRow,
+  listHoldsToSweep,
+  listNightlySnapshots,
+  markHeldDeleting,
+  markNightliesDeleting,
+} from "./snapshots/snapshot-deletion.ts";
+export type { SnapshotRecord } from "./snapshots/snapshot-deletion.ts";

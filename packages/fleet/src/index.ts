@@ -1,6 +1,7 @@
 // @nacre/fleet: the control plane's side of the agent link, shared by the gateway and the workers.
 // The Redis registry of which gateway holds which agent, command routing with at-least-once delivery,
-// and managed snapshots: start (key, grant, multipart upload), part URLs, finish, fail, sweep.
+// and managed snapshots: start (key, grant, multipart upload), part URLs, finish, fail, sweep; and
+// retention: nightly GFS pruning per VM and the sweep of expired holds (docs/retention.md).
 export { locateAgent, refreshAgents, registerAgent, REGISTRY_TTL_SECONDS, unregisterAgent } from "./agent-registry.ts";
 export { CommandError, commandChannel, disconnectAgent, gatewayChannel, publishCommandEvent, sendCommand, watchCommand } from "./command-bus.ts";
 export type { CommandEvent, CommandWatch, RoutedCommand, SendOptions } from "./command-bus.ts";
@@ -16,3 +17,9 @@ export { SnapshotReportError } from "./snapshots/snapshot-outcome.ts";
 export type { SnapshotOutcome } from "./snapshots/snapshot-outcome.ts";
 export { runSnapshot } from "./snapshots/run-snapshot.ts";
 export type { RunSnapshotOptions } from "./snapshots/run-snapshot.ts";
+export { applyRetention } from "./retention/apply-retention.ts";
+export type { RetentionOutcome } from "./retention/apply-retention.ts";
+export { sweepExpiredHolds } from "./retention/sweep-expired-holds.ts";
+export type { SweepHoldsOptions } from "./retention/sweep-expired-holds.ts";
+export { deleteSnapshots } from "./retention/delete-snapshots.ts";
+export type { DeletionFailure, DeletionOutcome } from "./retention/delete-snapshots.ts";
