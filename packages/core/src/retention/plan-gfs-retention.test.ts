@@ -75,9 +75,11 @@ describe("planGfsRetention: examples (the tables in docs/retention.md)", () => {
   it("a VM whose backups stopped for months keeps what it had: the rule counts backups, not calendar time", () => {
     const before = planGfsRetention(nightly("2024-10-01", "2025-01-31"));
     const resumed = planGfsRetention([...before.keep.map((id) => ({ id, createdAt: new Date(`${id}T03:00:00Z`) })), ...nightly("2025-06-01", "2025-06-01")]);
-    // One new backup after four silent months costs exactly one old snapshot (the oldest daily left).
-    expect(resumed.remove).toHaveLength(1);
-    expect(resumed.keep).toContain("2025-06-01");
+    // One new backup after four silent months costs exactly one old snapshot: the oldest daily, whose
+    // week and month are still represented by newer dailies.
+    expect(before.remove).not.toContain("2025-01-25");
+    expect(resumed.remove).toEqual(["2025-01-25"]);
+    expect(resumed.reasons.get("2025-06-01")).toBe("daily");
   });
 
   it("does not depend on input order; equal times are ordered by id", () => {
