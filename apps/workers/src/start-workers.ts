@@ -4,6 +4,7 @@
 import { Worker } from "bullmq";
 import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
+import { applyRetention } from "@nacre/fleet";
 import type { ControlPlane } from "@nacre/fleet";
 import { openJobQueues, QUEUES, scheduledAt, upsertNightlySchedule } from "@nacre/jobs";
 import type { JobQueues, NightlyTiming, SnapshotFanoutPayload, SnapshotNightlyPayload } from "@nacre/jobs";
@@ -42,11 +43,16 @@ export interface Workers {
 
 export const DEFAULT_NIGHTLY_CONCURRENCY = 50;
 
-// RETENTION — the one place to wire GFS retention. @nacre/fleet does not export applyRetention yet
-// (packages/fleet/src/retention/ is in progress); once it does, this returns
-// `(vmId) => applyRetention(cp, vmId)`. Until then every successful night logs that none ran.
-function fleetRetention(_cp: ControlPlane, log: Log): (vmId: string) => Promise<void> {
-  return async (vmId) => log({ level: "warn", message: "retention not wired yet; nothing pruned", vmId });
+/** GFS retention from @nacre/fleet; what it deleted (or could not delete, left for the next run) is logged. */
+function fleetRetention(cp: ControlPlane, log: Log): (vmId: string) => Promise<void> {
+  return async (vmId) => {
+    const outcome = await applyRetention(cp, vmId);
+    if (outcome.deleted.length === 0 && outcome.failed.length === 0) return;
+    log({
+      level: outcome.failed.length > 0 ? "warn" : "info", message: "retention applied", vmId,
+      kept: outcome.kept.size, deleted: outcome.deleted.length, failed: outcome.failed,
+    });
+  };
 }
 
 function factsOf(job: Job): JobFacts {

@@ -11,6 +11,7 @@ import { connect } from "@nacre/db";
 import type { Sql } from "@nacre/db";
 import { createTestDatabase } from "@nacre/db/testing";
 import type { TestDatabase } from "@nacre/db/testing";
+import { applyRetention } from "@nacre/fleet";
 import type { ControlPlane } from "@nacre/fleet";
 import { startGateway } from "@nacre/gateway";
 import type { Gateway } from "@nacre/gateway";
@@ -37,7 +38,7 @@ export interface NightlyStack {
   recorder: EmailRecorder;
   workers: Workers;
   logs: Record<string, unknown>[];
-  /** VMs whose nightly succeeded, in order, as retention was asked to prune them. */
+  /** VMs whose nightly succeeded, in order, as retention (the real one) was run for them. */
   retained: string[];
   /** A scratch directory for agents' files, removed afterwards. */
   work: string;
@@ -93,7 +94,10 @@ export function useNightlyStack(options: StackOptions): () => NightlyStack {
       mailer: createResendMailer({ apiKey: recorder().apiKey, baseUrl: recorder().baseUrl, from: "Nacre Backups <backups@nacre.test>" }),
       nightlyConcurrency: 10,
       schedule: options.schedule ?? false,
-      applyRetention: async (vmId) => void retained.push(vmId),
+      applyRetention: async (vmId) => {
+        retained.push(vmId);
+        return applyRetention(cp, vmId);
+      },
       log,
     });
     closers.push(async () => {

@@ -1,13 +1,14 @@
 // The retry window: a night whose first two attempts find the agent offline, and whose third (the
 // customer's server came back meanwhile) succeeds. One night row, three attempts, one snapshot.
 import type { Job } from "bullmq";
+import { planGfsRetention } from "@nacre/core";
 import { enqueueFanout, nightlyJobId } from "@nacre/jobs";
 import { expect, test } from "vitest";
 import { describeFailure } from "../src/nightly/describe-failure.ts";
 import { createVm, useNightlyStack, waitForJob } from "./fixtures.ts";
 import { enrollRealAgent } from "./real-agent.ts";
 
-const stack = useNightlyStack({ timing: { retryDelayMs: 1_000, spreadMs: 200 } });
+const stack = useNightlyStack({ timing: { retryDelayMs: 2_000, spreadMs: 200 } });
 
 test("a night that fails twice (agent offline) and succeeds on the third attempt: succeeded, 3 attempts, one snapshot", async () => {
   const { sql, workers, retained } = stack();
@@ -63,5 +64,32 @@ test("a night that fails twice (agent offline) and succeeds on the third attempt
   expect(await sql`select count(*)::int as n from public.snapshots where vm_id = ${vm.vmId}`).toEqual([{ n: 1 }]);
   expect(await sql`select attempts from public.backup_nights where vm_id = ${vm.vmId}`).toEqual([{ attempts: 3 }]);
   expect(retained).toEqual([vm.vmId]);
+  await agent.stop();
+});
+
+test("a successful night prunes the VM's nightlies to the GFS rule (7 daily + 4 weekly + 3 monthly)", async () => {
+  const { sql, workers, cp } = stack();
+  const vm = await createVm(sql, { region: "SG" });
+  const agent = await enrollRealAgent(stack(), vm.vmId);
+  await agent.start();
+  // Forty earlier nights, one snapshot each (rows only: deleting a missing object succeeds).
+  const day = 24 * 60 * 60 * 1000;
+  for (let i = 1; i <= 40; i++) {
+    const at = new Date(Date.now() - i * day);
+    await sql`insert into public.snapshots (vm_id, customer_id, kind, status, region, bucket, object_key, size_bytes, sha256, key_id, created_at, completed_at)
+      values (${vm.vmId}, ${vm.customerId}, 'nightly', 'completed', 'SG', ${cp.buckets.SG}, ${`${vm.customerId}/${vm.vmId}/seed-${i}.nacre`},
+              1000, ${"ab".repeat(32)}, ${`${vm.customerId}:v1`}, ${at}, ${at})`;
+  }
+  const night = "2031-01-16";
+  await enqueueFanout(workers.queues, { night });
+  expect(await waitForJob(workers, nightlyJobId(vm.vmId, night)), agent.output()).toBe("completed");
+
+  const [tonight] = await sql`select snapshot_id from public.backup_nights where vm_id = ${vm.vmId} and night = ${night}`;
+  const left = await sql`select id, created_at from public.snapshots where vm_id = ${vm.vmId} order by created_at desc`;
+  const expected = planGfsRetention(left.map((r) => ({ id: r["id"] as string, createdAt: r["created_at"] as Date })));
+  expect(expected.remove).toEqual([]);
+  expect(left.length).toBeGreaterThan(7);
+  expect(left.length).toBeLessThanOrEqual(14);
+  expect(left[0]?.["id"]).toBe(tonight?.["snapshot_id"]);
   await agent.stop();
 });
