@@ -8,7 +8,7 @@ import {
 import { expect, inject, test } from "vitest";
 import * as fanout from "../src/handlers/snapshot-fanout.ts";
 import type { HandlerContext } from "../src/worker-deps.ts";
-import { createVm, useNightlyStack, waitForJob } from "./fixtures.ts";
+import { createVm, dropPrefix, useNightlyStack, waitForJob } from "./fixtures.ts";
 import { enrollRealAgent } from "./real-agent.ts";
 
 const stack = useNightlyStack({ timing: { retryDelayMs: 300, spreadMs: 200 }, schedule: true });
@@ -56,7 +56,8 @@ test("the fan-out spreads a fleet of 2,500 VMs deterministically over the window
 
   // Its own queues and no workers: the jobs stay delayed where the test can read them.
   const connection = new Redis(inject("redisUrl"), { maxRetriesPerRequest: null });
-  const queues = openJobQueues({ connection, prefix: `nacre-test:${randomUUID().slice(0, 8)}` });
+  const prefix = `nacre-test:${randomUUID().slice(0, 8)}`;
+  const queues = openJobQueues({ connection, prefix });
   const windowMs = 10 * 60 * 1000;
   const night = "2031-02-02";
   // The fan-out reads only the database, the queues and the timing; the rest is never touched.
@@ -97,8 +98,8 @@ test("the fan-out spreads a fleet of 2,500 VMs deterministically over the window
     expect(new Map(again.map((j) => [j.id, j.timestamp]))).toEqual(new Map(delayed.map((j) => [j.id, j.timestamp])));
     logs.push({ message: "fan-out of the test fleet", vms: result.vms, tookMs });
   } finally {
-    await queues.nightly.obliterate({ force: true });
     await queues.close();
+    await dropPrefix(connection, prefix);
     connection.disconnect();
   }
 });

@@ -15,7 +15,6 @@ import { applyRetention } from "@nacre/fleet";
 import type { ControlPlane } from "@nacre/fleet";
 import { startGateway } from "@nacre/gateway";
 import type { Gateway } from "@nacre/gateway";
-import { NIGHTLY_SCHEDULE, openJobQueues } from "@nacre/jobs";
 import type { NightlyTiming } from "@nacre/jobs";
 import type { EmailRecorder } from "@nacre/local-stack";
 import { useEmailRecorder, useS3Server } from "@nacre/local-stack/vitest";
@@ -102,11 +101,7 @@ export function useNightlyStack(options: StackOptions): () => NightlyStack {
     });
     closers.push(async () => {
       await workers.close();
-      // The queues' keys go with the file: obliterate every queue under this file's prefix.
-      const queues = openJobQueues({ connection, prefix: workers.queues.prefix });
-      await queues.fanout.removeJobScheduler(NIGHTLY_SCHEDULE.id);
-      await Promise.all([queues.fanout.obliterate({ force: true }), queues.nightly.obliterate({ force: true })]);
-      await queues.close();
+      await dropPrefix(redis, workers.queues.prefix);
     });
     stack = { db, sql, redis, cp, gateway, recorder: recorder(), workers, logs, retained, work };
   });
@@ -158,4 +153,14 @@ export async function waitForJob(workers: Workers, jobId: string, timeoutMs = 60
     if (Date.now() > deadline) throw new Error(`job ${jobId} is still ${state ?? "missing"} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Deletes every key under a queue prefix: the queues, their jobs, the scheduler and its meta. */
+export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    if (keys.length > 0) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== "0");
 }

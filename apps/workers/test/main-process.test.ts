@@ -14,7 +14,7 @@ import { enqueueFanout, nightlyJobId, openJobQueues } from "@nacre/jobs";
 import { useEmailRecorder, useS3Server } from "@nacre/local-stack/vitest";
 import { afterAll, expect, inject, test } from "vitest";
 import { describeFailure } from "../src/nightly/describe-failure.ts";
-import { BUCKETS, createVm } from "./fixtures.ts";
+import { BUCKETS, createVm, dropPrefix } from "./fixtures.ts";
 
 const s3 = useS3Server({ buckets: Object.values(BUCKETS) });
 const recorder = useEmailRecorder();
@@ -64,9 +64,8 @@ test("main.ts starts, schedules 03:00 UTC once, runs a night to its end, and sto
     expect(logs.map((entry) => entry["message"])).toEqual(expect.arrayContaining(["workers started", "night failed", "stopped"]));
   } finally {
     child.kill("SIGKILL");
-    await queues.fanout.removeJobScheduler("snapshot.fanout");
-    await Promise.all([queues.fanout.obliterate({ force: true }), queues.nightly.obliterate({ force: true })]);
     await queues.close();
+    await dropPrefix(connection, prefix);
     connection.disconnect();
     await sql.end({ timeout: 5 });
     await db.drop();
