@@ -33,6 +33,10 @@ export const WorkersConfig = z.object({
   NACRE_AGENT_RESEND_MS: ms.default(5_000),
   /** How long one snapshot may take once accepted before the attempt is abandoned (upload aborted). */
   NACRE_SNAPSHOT_TIMEOUT_MS: ms.default(60 * 60 * 1000),
+  /** Between attempts of a deleted VM's final backup (7 attempts), for the jobs this process queues. */
+  NACRE_FINAL_BACKUP_RETRY_DELAY_MS: ms.default(60 * 60 * 1000),
+  /** GET /metrics and GET /queues on 127.0.0.1 at this port (0 picks a free one). */
+  NACRE_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
 });
 export type WorkersConfig = z.infer<typeof WorkersConfig>;
 

@@ -59,10 +59,12 @@ const workers = await startWorkers({
     from: config.NACRE_EMAIL_FROM,
   }),
   nightlyConcurrency: config.NACRE_NIGHTLY_CONCURRENCY,
+  finalBackup: { retryDelayMs: config.NACRE_FINAL_BACKUP_RETRY_DELAY_MS },
+  opsPort: config.NACRE_OPS_PORT,
   log,
 });
 // The ready line a supervisor (or a test) waits for.
-process.stdout.write(`${JSON.stringify({ ready: true, prefix: workers.queues.prefix })}\n`);
+process.stdout.write(`${JSON.stringify({ ready: true, prefix: workers.queues.prefix, ops: workers.ops?.url })}\n`);
 
 let stopping = false;
 const stop = async (signal: string): Promise<void> => {

@@ -1,16 +1,25 @@
-// The workers as a library: the catalog's queues, one BullMQ Worker per queue, and the 03:00 UTC
-// scheduler. main.ts starts it with the environment's adapters; tests start it in-process with a
-// prefix of their own. close() stops taking jobs and waits for the running ones to finish.
+// The workers as a library: the catalog's queues, one BullMQ Worker per queue, the 03:00 UTC nightly
+// scheduler and the 04:00 UTC purge sweep, and (when given a port) the ops endpoint on 127.0.0.1.
+// main.ts starts it with the environment's adapters; tests start it in-process with a prefix of
+// their own. close() stops taking jobs and waits for the running ones to finish.
 import { Worker } from "bullmq";
 import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { applyRetention } from "@nacre/fleet";
 import type { ControlPlane } from "@nacre/fleet";
-import { openJobQueues, QUEUES, scheduledAt, upsertNightlySchedule } from "@nacre/jobs";
-import type { JobQueues, NightlyTiming, SnapshotFanoutPayload, SnapshotNightlyPayload } from "@nacre/jobs";
+import { lifecycleQueue, openJobQueues, QUEUES, scheduledAt, upsertNightlySchedule, upsertPurgeSweepSchedule } from "@nacre/jobs";
+import type { FinalBackupTiming, JobQueues, LifecycleQueue, NightlyTiming, SnapshotFanoutPayload, SnapshotNightlyPayload } from "@nacre/jobs";
+import * as purgeSweep from "./handlers/customer-purge-sweep.ts";
+import * as purge from "./handlers/customer-purge.ts";
+import * as exportNow from "./handlers/export-now.ts";
 import * as fanout from "./handlers/snapshot-fanout.ts";
 import * as nightly from "./handlers/snapshot-nightly.ts";
+import * as finalBackup from "./handlers/vm-final-backup.ts";
 import type { Mailer } from "./mailer.ts";
+import { createMetrics } from "./ops/metrics.ts";
+import type { Metrics } from "./ops/metrics.ts";
+import { startOpsServer } from "./ops/ops-server.ts";
+import type { OpsServer } from "./ops/ops-server.ts";
 import type { HandlerContext, JobFacts, Log, SnapshotTimeouts, WorkerDeps } from "./worker-deps.ts";
 
 export interface WorkersOptions {
@@ -31,13 +40,23 @@ export interface WorkersOptions {
   schedule?: boolean;
   /** GFS retention after each successful night; @nacre/fleet's by default (tests may watch it). */
   applyRetention?: (vmId: string) => Promise<unknown>;
+  /** The final backup's retry window, for the `lifecycle` producer this returns (the catalog's by default). */
+  finalBackup?: FinalBackupTiming;
+  /** Serve /metrics and /queues on 127.0.0.1 at this port (0: any free port); no server when absent. */
+  opsPort?: number;
   log: Log;
 }
 
 export interface Workers {
   queues: JobQueues;
+  /** Producers of the lifecycle jobs with this process's settings (ops scripts and tests). */
+  lifecycle: LifecycleQueue;
   fanout: Worker<SnapshotFanoutPayload>;
   nightly: Worker<SnapshotNightlyPayload>;
+  /** Every worker, the two above included. */
+  all: Worker[];
+  metrics: Metrics;
+  ops: OpsServer | undefined;
   close(): Promise<void>;
 }
 
@@ -62,9 +81,10 @@ function factsOf(job: Job): JobFacts {
 export async function startWorkers(options: WorkersOptions): Promise<Workers> {
   const { connection, log } = options;
   const queues = openJobQueues({ connection, ...(options.prefix ? { prefix: options.prefix } : {}) });
+  const metrics = createMetrics();
   const deps: WorkerDeps = {
     cp: options.cp, redis: options.redis, subscriber: options.subscriber, queues, timing: options.timing,
-    snapshot: options.snapshot, mailer: options.mailer, applyRetention: options.applyRetention ?? fleetRetention(options.cp, log), log,
+    snapshot: options.snapshot, mailer: options.mailer, applyRetention: options.applyRetention ?? fleetRetention(options.cp, log), metrics, log,
   };
   const context = (job: Job): HandlerContext => ({ ...deps, job: factsOf(job) });
   const common = { connection, prefix: queues.prefix };
@@ -75,24 +95,43 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
     ...common,
     concurrency: options.nightlyConcurrency ?? DEFAULT_NIGHTLY_CONCURRENCY,
   });
-  for (const worker of [fanoutWorker, nightlyWorker] as Worker[]) {
+  // Exports and final backups wait on agents like the nightly; purges on the object store.
+  const lifecycleWorkers = [
+    new Worker(QUEUES.exportNow, (job) => exportNow.handle(job.data, context(job)), { ...common, concurrency: 10 }),
+    new Worker(QUEUES.finalBackup, (job) => finalBackup.handle(job.data, context(job)), { ...common, concurrency: 10 }),
+    new Worker(QUEUES.purge, (job) => purge.handle(job.data, context(job)), { ...common, concurrency: 2 }),
+    new Worker(QUEUES.purgeSweep, (job) => purgeSweep.handle(job.data, context(job)), { ...common, concurrency: 1 }),
+  ];
+  const all = [fanoutWorker, nightlyWorker, ...lifecycleWorkers] as Worker[];
+  for (const worker of all) {
     worker.on("failed", (job, error) => {
-      // Nightly attempt failures are logged by the handler with their details; this is the rest.
-      if (error instanceof nightly.NightlyAttemptError) return;
+      // Attempt failures of snapshots are logged by their handlers with their details; this is the rest.
+      if (error instanceof nightly.NightlyAttemptError || error instanceof exportNow.ExportAttemptError || error instanceof finalBackup.FinalBackupAttemptError) return;
       log({ level: "error", message: "job failed", queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, error: String(error) });
     });
     worker.on("error", (error) => log({ level: "error", message: "worker error", queue: worker.name, error: String(error) }));
   }
-  await Promise.all([fanoutWorker.waitUntilReady(), nightlyWorker.waitUntilReady()]);
-  if (options.schedule !== false) await upsertNightlySchedule(queues);
-  log({ level: "info", message: "workers started", prefix: queues.prefix, nightlyConcurrency: nightlyWorker.concurrency, ...options.timing });
+  await Promise.all(all.map((worker) => worker.waitUntilReady()));
+  if (options.schedule !== false) {
+    await upsertNightlySchedule(queues);
+    await upsertPurgeSweepSchedule(queues);
+  }
+  const ops = options.opsPort === undefined
+    ? undefined
+    : await startOpsServer({ port: options.opsPort, metrics, sql: options.cp.sql, queues: queues.all(), now: options.cp.now, log });
+  log({ level: "info", message: "workers started", prefix: queues.prefix, nightlyConcurrency: nightlyWorker.concurrency, ops: ops?.url, ...options.timing });
 
   return {
     queues,
+    lifecycle: lifecycleQueue(queues, options.finalBackup),
     fanout: fanoutWorker,
     nightly: nightlyWorker,
+    all,
+    metrics,
+    ops,
     async close() {
-      await Promise.all([fanoutWorker.close(), nightlyWorker.close()]);
+      await ops?.close();
+      await Promise.all(all.map((worker) => worker.close()));
       await queues.close();
     },
   };

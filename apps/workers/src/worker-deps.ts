@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import type { ControlPlane } from "@nacre/fleet";
 import type { JobQueues, NightlyTiming } from "@nacre/jobs";
 import type { Mailer } from "./mailer.ts";
+import type { Metrics } from "./ops/metrics.ts";
 
 export type Log = (entry: Record<string, unknown>) => void;
 
@@ -25,6 +26,8 @@ export interface WorkerDeps {
   mailer: Mailer;
   /** GFS retention of the VM's nightly snapshots, run after each successful night. */
   applyRetention: (vmId: string) => Promise<unknown>;
+  /** Snapshot outcomes counted for /metrics. */
+  metrics: Metrics;
   log: Log;
 }
 

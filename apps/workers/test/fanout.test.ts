@@ -7,6 +7,7 @@ import {
 } from "@nacre/jobs";
 import { expect, inject, test } from "vitest";
 import * as fanout from "../src/handlers/snapshot-fanout.ts";
+import { createMetrics } from "../src/ops/metrics.ts";
 import type { HandlerContext } from "../src/worker-deps.ts";
 import { createVm, dropPrefix, useNightlyStack, waitForJob } from "./fixtures.ts";
 import { enrollRealAgent } from "./real-agent.ts";
@@ -66,6 +67,7 @@ test("the fan-out spreads a fleet of 2,500 VMs deterministically over the window
     snapshot: { acceptTimeoutMs: 1, resendEveryMs: 1, outcomeTimeoutMs: 1 },
     mailer: { send: () => Promise.reject(new Error("the fan-out sends no email")) },
     applyRetention: () => Promise.reject(new Error("the fan-out prunes nothing")),
+    metrics: createMetrics(),
     log: (entry) => void logs.push(entry),
     job: { id: "manual", attemptsMade: 0, attempts: 1, scheduledAt: new Date() },
   };

@@ -15,7 +15,7 @@ import { applyRetention } from "@nacre/fleet";
 import type { ControlPlane } from "@nacre/fleet";
 import { startGateway } from "@nacre/gateway";
 import type { Gateway } from "@nacre/gateway";
-import type { NightlyTiming } from "@nacre/jobs";
+import type { FinalBackupTiming, NightlyTiming } from "@nacre/jobs";
 import type { EmailRecorder } from "@nacre/local-stack";
 import { useEmailRecorder, useS3Server } from "@nacre/local-stack/vitest";
 import { createBucketSigner } from "@nacre/storage";
@@ -48,6 +48,8 @@ export interface StackOptions {
   snapshot?: Partial<SnapshotTimeouts>;
   /** Create the 03:00 UTC scheduler (only the test that checks it needs one). */
   schedule?: boolean;
+  /** The final backup's retry window (compressed in tests). */
+  finalBackup?: FinalBackupTiming;
 }
 
 /** Starts everything once for the test file; stops it and removes its queues afterwards. */
@@ -93,6 +95,8 @@ export function useNightlyStack(options: StackOptions): () => NightlyStack {
       mailer: createResendMailer({ apiKey: recorder().apiKey, baseUrl: recorder().baseUrl, from: "Nacre Backups <backups@nacre.test>" }),
       nightlyConcurrency: 10,
       schedule: options.schedule ?? false,
+      ...(options.finalBackup ? { finalBackup: options.finalBackup } : {}),
+      opsPort: 0,
       applyRetention: async (vmId) => {
         retained.push(vmId);
         return applyRetention(cp, vmId);
@@ -147,7 +151,8 @@ export async function createVm(
 export async function waitForJob(workers: Workers, jobId: string, timeoutMs = 60_000): Promise<"completed" | "failed"> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const job = await workers.queues.nightly.getJob(jobId) ?? await workers.queues.fanout.getJob(jobId);
+    let job;
+    for (const queue of workers.queues.all()) job ??= await queue.getJob(jobId);
     const state = await job?.getState();
     if (state === "completed" || state === "failed") return state;
     if (Date.now() > deadline) throw new Error(`job ${jobId} is still ${state ?? "missing"} after ${timeoutMs} ms`);

@@ -37,6 +37,7 @@ test("main.ts starts, schedules 03:00 UTC once, runs a night to its end, and sto
       NACRE_BUCKET_SG: BUCKETS.SG, NACRE_BUCKET_US: BUCKETS.US, NACRE_BUCKET_EU: BUCKETS.EU, NACRE_GRANT_SIGNING_KEY_FILE: keyFile,
       RESEND_API_KEY: recorder().apiKey, RESEND_BASE_URL: recorder().baseUrl, NACRE_EMAIL_FROM: "Nacre Backups <backups@nacre.test>",
       NACRE_JOBS_PREFIX: prefix, NACRE_NIGHTLY_RETRY_DELAY_MS: "100", NACRE_NIGHTLY_SPREAD_MS: "0",
+      NACRE_OPS_PORT: "0",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -48,7 +49,7 @@ test("main.ts starts, schedules 03:00 UTC once, runs a night to its end, and sto
       createInterface({ input: child.stdout }).once("line", (line) => resolveReady(JSON.parse(line) as Record<string, unknown>));
       void exited.then((code) => reject(new Error(`main.ts exited with ${code}: ${JSON.stringify(logs)}`)));
     });
-    expect(ready).toEqual({ ready: true, prefix });
+    expect(ready).toEqual({ ready: true, prefix, ops: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
     expect(await queues.fanout.getJobSchedulers()).toMatchObject([{ key: "snapshot.fanout", pattern: "0 3 * * *", tz: "UTC" }]);
 
     // A VM whose agent never enrolled: seven attempts a few milliseconds apart, then a failed night.
@@ -58,6 +59,9 @@ test("main.ts starts, schedules 03:00 UTC once, runs a night to its end, and sto
     const [night] = await sql`select status::text, attempts, last_error_code, last_error from public.backup_nights where vm_id = ${vm.vmId}`;
     expect(night).toEqual({ status: "failed", attempts: 7, last_error_code: "E_VM_NOT_ENROLLED", last_error: describeFailure("E_VM_NOT_ENROLLED") });
 
+    // The ops endpoint of the process itself counts that night's attempts.
+    const metrics = await (await fetch(`${ready["ops"] as string}/metrics`)).text();
+    expect(metrics).toContain('nacre_queue_jobs{queue="snapshot-nightly",state="failed"} 1');
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(logs.every((entry) => typeof entry["time"] === "string" && typeof entry["level"] === "string")).toBe(true);

@@ -36,3 +36,16 @@ export {
   markNightliesDeleting,
 } from "./snapshots/snapshot-deletion.ts";
 export type { SnapshotRecord } from "./snapshots/snapshot-deletion.ts";
+export { appendAudit } from "./lifecycle/audit.ts";
+export type { AuditEntry } from "./lifecycle/audit.ts";
+export {
+  ExportInFlightError, findExport, markExportRunning, openExport, recordExportEmailed, recordExportFailed, recordExportSnapshot,
+} from "./lifecycle/exports.ts";
+export type { ExportRecord, ExportStatus } from "./lifecycle/exports.ts";
+export {
+  deleteCustomerSnapshotRows, findCustomerPlan, listOpenUploads, listPurgesDue, markCustomerCancelled, markCustomerPurged,
+  markCustomerResubscribed, markCustomerSnapshotsDeleting, markUploadAborted,
+} from "./lifecycle/customers.ts";
+export type { CustomerPlan, PlanState } from "./lifecycle/customers.ts";
+export { findVmForDeletion, holdNewestNightlyAsFinal, markVmDeleting, markVmDeletionReady } from "./lifecycle/vm-deletion.ts";
+export type { VmForDeletion } from "./lifecycle/vm-deletion.ts";

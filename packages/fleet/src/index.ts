@@ -23,3 +23,16 @@ export { sweepExpiredHolds } from "./retention/sweep-expired-holds.ts";
 export type { SweepHoldsOptions } from "./retention/sweep-expired-holds.ts";
 export { deleteSnapshots } from "./retention/delete-snapshots.ts";
 export type { DeletionFailure, DeletionOutcome } from "./retention/delete-snapshots.ts";
+// The lifecycle's request functions (dashboard, billing, support) and the purge itself (docs/workers.md).
+export { AGENT_ONLINE_WINDOW_MS, ExportRequestError, requestExport } from "./exports/request-export.ts";
+export type { ExportRequested, ExportRequestErrorCode, RequestExportDeps } from "./exports/request-export.ts";
+export { cancelCustomer } from "./customers/cancel-customer.ts";
+export type { CancelCustomerDeps, CustomerCancelled } from "./customers/cancel-customer.ts";
+export { resubscribeCustomer } from "./customers/resubscribe-customer.ts";
+export type { CustomerResubscribed, ResubscribeCustomerDeps } from "./customers/resubscribe-customer.ts";
+export { CustomerLifecycleError, PURGE_AFTER_MS } from "./customers/lifecycle-errors.ts";
+export type { CustomerLifecycleErrorCode } from "./customers/lifecycle-errors.ts";
+export { purgeCustomer, PurgeIncompleteError } from "./customers/purge-customer.ts";
+export type { PurgeOutcome } from "./customers/purge-customer.ts";
+export { requestVmDeletion } from "./vms/request-vm-deletion.ts";
+export type { RequestVmDeletionDeps } from "./vms/request-vm-deletion.ts";

@@ -3,6 +3,7 @@
 // both read this file, so a payload that one side writes the other can parse. New payload fields
 // must be optional: jobs already queued (some wait an hour to retry) still have to validate.
 import { z } from "zod";
+import { CustomerPurgePayload, CustomerPurgeSweepPayload, ExportNowPayload, VmFinalBackupPayload } from "./lifecycle-payloads.ts";
 import { Night } from "./night.ts";
 
 const MINUTE = 60 * 1000;
@@ -24,6 +25,10 @@ export type SnapshotNightlyPayload = z.infer<typeof SnapshotNightlyPayload>;
 export const QUEUES = {
   fanout: "snapshot-fanout",
   nightly: "snapshot-nightly",
+  exportNow: "export-now",
+  finalBackup: "vm-final-backup",
+  purge: "customer-purge",
+  purgeSweep: "customer-purge-sweep",
 } as const;
 
 export const JOBS = {
@@ -42,12 +47,44 @@ export const JOBS = {
     attempts: 7,
     backoff: { type: "fixed", delay: HOUR },
   },
+  "export.now": {
+    queue: QUEUES.exportNow,
+    payload: ExportNowPayload,
+    // The customer is waiting for the email: three tries a few minutes apart (an agent busy with its
+    // nightly answers E_SNAPSHOT_IN_FLIGHT), then the export is marked failed in words.
+    attempts: 3,
+    backoff: { type: "exponential", delay: 2 * MINUTE },
+  },
+  "vm.final-backup": {
+    queue: QUEUES.finalBackup,
+    payload: VmFinalBackupPayload,
+    // The nightly's retry window: once an hour for six hours; after that the newest nightly is held instead.
+    attempts: 7,
+    backoff: { type: "fixed", delay: HOUR },
+  },
+  "customer.purge": {
+    queue: QUEUES.purge,
+    payload: CustomerPurgePayload,
+    // Every step is idempotent and a run finishes what a failed one left, so keep trying for about a
+    // day (1 min doubling, capped by the daily sweep that re-queues a purge that gave up).
+    attempts: 10,
+    backoff: { type: "exponential", delay: MINUTE },
+  },
+  "customer.purge-sweep": {
+    queue: QUEUES.purgeSweep,
+    payload: CustomerPurgeSweepPayload,
+    attempts: 3,
+    backoff: { type: "exponential", delay: MINUTE },
+  },
 } as const;
 export type JobName = keyof typeof JOBS;
 export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]["payload"]>;
 
 /** The scheduler that fires the nightly fan-out: 03:00 UTC every day. */
 export const NIGHTLY_SCHEDULE = { id: "snapshot.fanout", pattern: "0 3 * * *", tz: "UTC" } as const;
+
+/** The safety net of the delayed purges: every day at 04:00 UTC, queue the purges that are due. */
+export const PURGE_SWEEP_SCHEDULE = { id: "customer.purge-sweep", pattern: "0 4 * * *", tz: "UTC" } as const;
 
 /** How many nightly jobs one addBulk call carries (and how many VMs the fan-out reads per page). */
 export const FANOUT_BATCH = 1_000;
@@ -78,4 +115,18 @@ export const KEEP_FAILED = { age: 7 * 24 * 60 * 60 };
 export function nightlyJobId(vmId: string, night: Night): string {
   // Exactly two colons: BullMQ 5 refuses custom ids with any other number of them.
   return `nightly:${vmId.toLowerCase()}:${night}`;
+}
+
+/**
+ * The purge's id: one job per customer and cancellation. BullMQ 5 accepts custom ids with no colon or
+ * exactly two, so `purge:<customerId>` (one) is not possible; the purge date makes the third part,
+ * which also keeps a second cancellation (after a resubscribe) from colliding with a kept old job.
+ */
+export function purgeJobId(customerId: string, purgeAt: Date): string {
+  return `purge:${customerId.toLowerCase()}:${purgeAt.getTime()}`;
+}
+
+/** The final backup's id: one per VM (a VM is deleted once). */
+export function finalBackupJobId(vmId: string): string {
+  return `final-backup-${vmId.toLowerCase()}`;
 }

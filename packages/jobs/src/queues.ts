@@ -7,6 +7,7 @@ import {
   SnapshotFanoutPayload, SnapshotNightlyPayload,
 } from "./catalog.ts";
 import type { NightlyTiming } from "./catalog.ts";
+import type { CustomerPurgePayload, CustomerPurgeSweepPayload, ExportNowPayload, VmFinalBackupPayload } from "./lifecycle-payloads.ts";
 import type { Night } from "./night.ts";
 import { spreadDelayMs } from "./spread.ts";
 
@@ -23,6 +24,12 @@ export interface JobQueues {
   prefix: string;
   fanout: Queue<SnapshotFanoutPayload, unknown, "snapshot.fanout">;
   nightly: Queue<SnapshotNightlyPayload, unknown, "snapshot.nightly">;
+  exportNow: Queue<ExportNowPayload, unknown, "export.now">;
+  finalBackup: Queue<VmFinalBackupPayload, unknown, "vm.final-backup">;
+  purge: Queue<CustomerPurgePayload, unknown, "customer.purge">;
+  purgeSweep: Queue<CustomerPurgeSweepPayload, unknown, "customer.purge-sweep">;
+  /** Every queue, for the metrics and the queue view. */
+  all(): Queue[];
   close(): Promise<void>;
 }
 
@@ -32,12 +39,22 @@ export function openJobQueues(options: QueueOptions): JobQueues {
   const common = { connection: options.connection, prefix };
   const fanout = new Queue<SnapshotFanoutPayload, unknown, "snapshot.fanout">(QUEUES.fanout, common);
   const nightly = new Queue<SnapshotNightlyPayload, unknown, "snapshot.nightly">(QUEUES.nightly, common);
+  const exportNow = new Queue<ExportNowPayload, unknown, "export.now">(QUEUES.exportNow, common);
+  const finalBackup = new Queue<VmFinalBackupPayload, unknown, "vm.final-backup">(QUEUES.finalBackup, common);
+  const purge = new Queue<CustomerPurgePayload, unknown, "customer.purge">(QUEUES.purge, common);
+  const purgeSweep = new Queue<CustomerPurgeSweepPayload, unknown, "customer.purge-sweep">(QUEUES.purgeSweep, common);
+  const all = (): Queue[] => [fanout, nightly, exportNow, finalBackup, purge, purgeSweep] as unknown as Queue[];
   return {
     prefix,
     fanout,
     nightly,
+    exportNow,
+    finalBackup,
+    purge,
+    purgeSweep,
+    all,
     async close() {
-      await Promise.all([fanout.close(), nightly.close()]);
+      await Promise.all(all().map((queue) => queue.close()));
     },
   };
 }

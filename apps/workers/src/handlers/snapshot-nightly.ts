@@ -3,8 +3,6 @@
 // attempt throws so BullMQ retries it (fixed backoff, the catalog's 7 attempts); the last one
 // marks the night failed and, after two failed nights in a row, raises the banner and emails the
 // customer once. A job for a night that is already final does nothing (idempotent on the job id).
-import { runSnapshot } from "@nacre/fleet";
-import type { SnapshotOutcome } from "@nacre/fleet";
 import { previousNight, SnapshotNightlyPayload } from "@nacre/jobs";
 import type { Night } from "@nacre/jobs";
 import { bannerEmail } from "../nightly/banner-email.ts";
@@ -13,6 +11,8 @@ import {
   findNightlyVm, lastSnapshotBytes, markBannerEmailed, raiseBannerIfDue, recordAttempt, recordFailure, recordSuccess,
 } from "../nightly/night-records.ts";
 import type { NightlyVm } from "../nightly/night-records.ts";
+import { runCountedSnapshot } from "../snapshots/run-counted-snapshot.ts";
+import type { CountedOutcome } from "../snapshots/run-counted-snapshot.ts";
 import type { HandlerContext } from "../worker-deps.ts";
 
 /** Part sizing for a VM that has no snapshot yet. */
@@ -71,14 +71,14 @@ export async function handle(payload: unknown, ctx: HandlerContext): Promise<Nig
 }
 
 /** Runs the snapshot; anything thrown before an outcome exists (VM not enrolled, upload in flight, storage down) is a failure too. */
-async function attemptSnapshot(ctx: HandlerContext, vmId: string): Promise<SnapshotOutcome | { ok: false; code: string; message: string }> {
+async function attemptSnapshot(ctx: HandlerContext, vmId: string): Promise<CountedOutcome> {
+  let expectedBytes = FIRST_SNAPSHOT_EXPECTED_BYTES;
   try {
-    const expectedBytes = (await lastSnapshotBytes(ctx.cp.sql, vmId)) ?? FIRST_SNAPSHOT_EXPECTED_BYTES;
-    return await runSnapshot(ctx.cp, { vmId, kind: "nightly", expectedBytes }, { redis: ctx.redis, subscriber: ctx.subscriber, ...ctx.snapshot });
+    expectedBytes = (await lastSnapshotBytes(ctx.cp.sql, vmId)) ?? FIRST_SNAPSHOT_EXPECTED_BYTES;
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    return { ok: false, code: typeof code === "string" && /^E[A-Z0-9_]+$/.test(code) ? code : "E_INTERNAL", message: (error as Error).message ?? String(error) };
+    return { ok: false, code: "E_INTERNAL", message: (error as Error).message ?? String(error) };
   }
+  return runCountedSnapshot(ctx, { vmId, kind: "nightly", expectedBytes });
 }
 
 /**

@@ -1,0 +1,22 @@
+// Payloads of the lifecycle jobs (export, VM deletion, purge). Each names only the row the handler
+// starts from; the tenant is read from that row, never taken from the payload.
+import { z } from "zod";
+
+export const ExportNowPayload = z.object({
+  /** The exports row the dashboard's request opened; also the job's id. */
+  exportId: z.uuid(),
+});
+export type ExportNowPayload = z.infer<typeof ExportNowPayload>;
+
+export const VmFinalBackupPayload = z.object({
+  vmId: z.uuid(),
+});
+export type VmFinalBackupPayload = z.infer<typeof VmFinalBackupPayload>;
+
+export const CustomerPurgePayload = z.object({
+  customerId: z.uuid(),
+});
+export type CustomerPurgePayload = z.infer<typeof CustomerPurgePayload>;
+
+export const CustomerPurgeSweepPayload = z.object({});
+export type CustomerPurgeSweepPayload = z.infer<typeof CustomerPurgeSweepPayload>;
