@@ -68,7 +68,9 @@ async function main(): Promise<void> {
   const perProcess = intFromEnv("NACRE_FLEET_AGENTS_PER_PROCESS", 5_000, 1);
   const phases = (process.env["NACRE_FLEET_REPLICAS"] ?? "1,2").split(",").map(Number);
   if (phases.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`E_CONFIG: NACRE_FLEET_REPLICAS is a list of replica counts like "1,2"`);
-  const gatewayNodeFlags = (process.env["NACRE_FLEET_GATEWAY_NODE_FLAGS"] ?? "").split(" ").filter(Boolean);
+  // The flags the gateway runs with in production (docs/agent-link.md): a 16 MiB young generation keeps
+  // a connect storm's garbage from inflating RSS. Override to compare.
+  const gatewayNodeFlags = (process.env["NACRE_FLEET_GATEWAY_NODE_FLAGS"] ?? "--max-semi-space-size=16").split(" ").filter(Boolean);
   const gatewayMain = process.env["NACRE_FLEET_GATEWAY_MAIN"] || undefined;
   const runId = randomBytes(3).toString("hex");
   const started = performance.now();

@@ -22,7 +22,8 @@ export const GatewayConfig = z.object({
   NACRE_GRANT_SIGNING_KEY_FILE: z.string().min(1),
   NACRE_HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
   NACRE_HEARTBEAT_FLUSH_MS: ms.default(1000),
-  NACRE_PING_INTERVAL_MS: ms.default(30_000),
+  // Below the registry's 90 s TTL with room to spare: the liveness sweep is what refreshes it.
+  NACRE_PING_INTERVAL_MS: ms.max(60_000).default(30_000),
   NACRE_SWEEP_INTERVAL_MS: ms.default(60_000),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

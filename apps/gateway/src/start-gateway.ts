@@ -43,7 +43,9 @@ export interface Gateway {
 /** Starts one gateway replica. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { redis, subscriber, log } = options;
-  const sessions = new SessionRegistry(redis, options.gatewayId);
+  // About one slice per second of the ping interval (see SessionRegistry.sweepNextSlice).
+  const slices = Math.max(1, Math.round(options.pingIntervalMs / 1000));
+  const sessions = new SessionRegistry(redis, options.gatewayId, slices);
   const heartbeats = new HeartbeatBuffer(options.cp.sql, options.heartbeatFlushMs, (error) =>
     log({ level: "error", message: "heartbeat flush failed; kept for the next try", error: String(error) }),
   );
@@ -96,16 +98,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const timers = [
     setInterval(() => {
-      for (const session of sessions.all) {
-        if (!session.alive) {
-          session.socket.terminate();
-          continue;
-        }
-        session.alive = false;
-        session.socket.ping();
-      }
-      void sessions.refresh().catch((error: unknown) => log({ level: "error", message: "registry refresh failed", error: String(error) }));
-    }, options.pingIntervalMs),
+      void sessions.sweepNextSlice().catch((error: unknown) => log({ level: "error", message: "registry refresh failed", error: String(error) }));
+    }, options.pingIntervalMs / slices),
     setInterval(() => {
       void sweepExpiredUploads(options.cp)
         .then((n) => n > 0 && log({ level: "info", message: "aborted expired uploads", count: n }))

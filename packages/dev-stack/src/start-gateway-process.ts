@@ -33,7 +33,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     const pem = generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" }) as string;
     await writeFile(grantKeyFile, pem, { mode: 0o600, flag: "wx" });
   }
-  const child = spawn(process.execPath, [GATEWAY_MAIN], {
+  // As in production (docs/agent-link.md): a small young generation keeps a connect storm's garbage from inflating RSS.
+  const child = spawn(process.execPath, ["--max-semi-space-size=16", GATEWAY_MAIN], {
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,

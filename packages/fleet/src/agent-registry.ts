@@ -1,5 +1,6 @@
 // Which gateway replica holds which agent's socket, kept in Redis so any worker can reach any VM.
-// An entry expires unless the holding gateway refreshes it (it does on every heartbeat), so a replica
+// An entry expires unless the holding gateway refreshes it (its liveness sweep does, every ping interval,
+// at most 60 s), so a replica
 // that dies without cleaning up stops attracting commands within one TTL.
 import type { Redis } from "ioredis";
 

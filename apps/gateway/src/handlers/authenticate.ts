@@ -18,14 +18,17 @@ export async function authenticate(ctx: GatewayContext, nonce: string, hello: Pa
   if (expected.length !== echoed.length || !timingSafeEqual(expected, echoed)) {
     return refused("the hello does not answer this connection's challenge");
   }
-  const vm = await withServiceSession(ctx.cp.sql, (tx) => findAgentIdentity(tx, hello.vmId));
-  // One answer for "unknown VM", "not enrolled", "revoked" and "bad signature": no oracle for probing.
-  if (!vm || vm.status === "deleted" || !vm.identityKey) return refused("unknown or unenrolled agent, or a bad signature");
-  const signed = authSigningBytes({ nonce, vmId: hello.vmId, gatewayId: ctx.gatewayId });
-  const key = importPublicKey(vm.identityKey.toString("base64url"), "ed25519");
-  if (!verify(null, signed, key, Buffer.from(hello.signature, "base64url"))) {
-    return refused("unknown or unenrolled agent, or a bad signature");
-  }
-  await withServiceSession(ctx.cp.sql, (tx) => recordAgentHello(tx, hello.vmId, hello.agentVersion, hello.capabilities, ctx.gatewayId));
-  return { ok: true };
+  // One transaction for the lookup and the record: a hello is the hot path of a reconnect storm.
+  return withServiceSession(ctx.cp.sql, async (tx) => {
+    const vm = await findAgentIdentity(tx, hello.vmId);
+    // One answer for "unknown VM", "not enrolled", "revoked" and "bad signature": no oracle for probing.
+    if (!vm || vm.status === "deleted" || !vm.identityKey) return refused("unknown or unenrolled agent, or a bad signature");
+    const signed = authSigningBytes({ nonce, vmId: hello.vmId, gatewayId: ctx.gatewayId });
+    const key = importPublicKey(vm.identityKey.toString("base64url"), "ed25519");
+    if (!verify(null, signed, key, Buffer.from(hello.signature, "base64url"))) {
+      return refused("unknown or unenrolled agent, or a bad signature");
+    }
+    await recordAgentHello(tx, hello.vmId, hello.agentVersion, hello.capabilities, ctx.gatewayId);
+    return { ok: true } as AuthResult;
+  });
 }

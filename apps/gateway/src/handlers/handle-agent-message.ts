@@ -1,6 +1,6 @@
 // One handler per message type an authenticated agent may send. Reports about snapshots are checked
 // against the upload's owner (this connection's VM), never against ids in the payload alone.
-import { finishSnapshot, failSnapshot, presignParts, publishCommandEvent, registerAgent, SnapshotReportError } from "@nacre/fleet";
+import { finishSnapshot, failSnapshot, presignParts, publishCommandEvent, SnapshotReportError } from "@nacre/fleet";
 import type { AgentMessage, MessageOf } from "@nacre/protocol";
 import { encodeMessage, newMessageId } from "@nacre/protocol";
 import type { AgentSession } from "../agent-session.ts";
@@ -12,7 +12,7 @@ export async function handleAgentMessage(ctx: GatewayContext, session: AgentSess
   try {
     switch (message.type) {
       case "heartbeat":
-        return await onHeartbeat(ctx, vmId, message);
+        return onHeartbeat(ctx, vmId, message);
       case "command.accepted":
         return await publishCommandEvent(ctx.redis, { kind: "accepted", commandId: message.payload.replyTo });
       case "upload.parts.request": {
@@ -54,7 +54,9 @@ export async function handleAgentMessage(ctx: GatewayContext, session: AgentSess
   }
 }
 
-async function onHeartbeat(ctx: GatewayContext, vmId: string, message: MessageOf<"heartbeat">): Promise<void> {
+// The registry entry is refreshed by the liveness sweep, not here: a SET per heartbeat would double the
+// Redis traffic for nothing.
+function onHeartbeat(ctx: GatewayContext, vmId: string, message: MessageOf<"heartbeat">): void {
   const beat = message.payload;
   ctx.heartbeats.add({
     vmId,
@@ -66,5 +68,4 @@ async function onHeartbeat(ctx: GatewayContext, vmId: string, message: MessageOf
     lastBackupError: beat.lastBackupError,
     gatewayId: ctx.gatewayId,
   });
-  await registerAgent(ctx.redis, vmId, ctx.gatewayId);
 }
