@@ -37,8 +37,9 @@ export async function enrollRealAgent(stack: NightlyStack, vmId: string): Promis
   writeFileSync(configFile, JSON.stringify({ gatewayUrl: stack.gateway.url, stateDir: join(dir, "state"), dataDir }), { mode: 0o600 });
 
   const token = await withServiceSession(stack.sql, (tx) => createEnrollmentToken(tx, vmId, 600, new Date()));
+  // `--token=…` in one argument: a base64url token may begin with "-", which would read as an option.
   let output = "";
-  const enroll = spawn(process.execPath, [BUNDLE, "enroll", "--token", token, "--agent-config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
+  const enroll = spawn(process.execPath, [BUNDLE, "enroll", `--token=${token}`, "--agent-config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
   enroll.stdout.on("data", (d: Buffer) => (output += d.toString()));
   enroll.stderr.on("data", (d: Buffer) => (output += d.toString()));
   const code = await new Promise<number | null>((done) => enroll.once("exit", done));
