@@ -6,7 +6,8 @@
 //   --no-demo           skip the agent demo
 //   --exit-when-ready   stop again right after printing the table (smoke tests)
 // Environment: NACRE_LOCAL_DIR (default <repo>/.nacre-local), NACRE_S3_PORT (9000),
-// NACRE_EMAIL_PORT (8025), NACRE_GATEWAY_PORT (8787), NACRE_DATABASE (nacre).
+// NACRE_EMAIL_PORT (8025), NACRE_GATEWAY_PORT (8787), NACRE_OPS_PORT (9464, the workers' /metrics),
+// NACRE_DATABASE (nacre).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -30,6 +31,7 @@ const stack = await startStack({
   s3Port: port("NACRE_S3_PORT", 9000),
   emailPort: port("NACRE_EMAIL_PORT", 8025),
   gatewayPort: port("NACRE_GATEWAY_PORT", 8787),
+  opsPort: port("NACRE_OPS_PORT", 9464),
   databaseName: process.env["NACRE_DATABASE"] ?? "nacre",
   onProgress: (message) => console.log(`▶ starting ${message}`),
 });

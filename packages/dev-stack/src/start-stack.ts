@@ -5,7 +5,8 @@
 import { join } from "node:path";
 import { setupLocalDatabase } from "@nacre/db";
 import { ensurePostgres, ensureRedis, startEmailRecorder, startS3Server } from "@nacre/local-stack";
-import { startGatewayProcess } from "./start-gateway-process.ts";
+import { controlPlaneEnv, ensureGrantKey, startGatewayProcess } from "./start-gateway-process.ts";
+import { startWorkersProcess } from "./start-workers-process.ts";
 
 /** The bucket of each region on the local S3 server (R2 has one bucket per region in production). */
 export const LOCAL_REGION_BUCKETS = { SG: "nacre-sg", US: "nacre-us", EU: "nacre-eu" } as const;
@@ -17,6 +18,7 @@ export interface StackOptions {
   s3Port: number;
   emailPort: number;
   gatewayPort: number;
+  opsPort: number;
   databaseName: string;
   /** Called as each part comes up, so a person sees progress on a slow first start. */
   onProgress?: (message: string) => void;
@@ -75,8 +77,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     say("gateway (apps/gateway)");
     const s3Info = { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, buckets: { ...LOCAL_REGION_BUCKETS } };
-    const gateway = await startGatewayProcess({ dir: options.dir, port: options.gatewayPort, databaseUrl, redisUrl: redis.url, s3: s3Info });
+    const grantKeyFile = await ensureGrantKey(options.dir);
+    const env = controlPlaneEnv({ databaseUrl, redisUrl: redis.url, s3: s3Info, grantKeyFile });
+    const gateway = await startGatewayProcess(options.dir, options.gatewayPort, env);
     stops.push(() => gateway.stop());
+
+    say("workers (apps/workers)");
+    const workers = await startWorkersProcess(options.dir, options.opsPort, env, { baseUrl: email.baseUrl, apiKey: email.apiKey });
+    stops.push(() => workers.stop());
 
     const services: StackService[] = [
       { name: "PostgreSQL", where: redactPassword(databaseUrl), startedByUs: postgres.startedByUs,
@@ -85,6 +93,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       { name: "S3 (s3rver)", where: s3.endpoint, startedByUs: true, note: `buckets ${buckets.join(", ")}` },
       { name: "Email recorder", where: email.baseUrl, startedByUs: true, note: "Resend-compatible; open it in a browser" },
       { name: "Gateway", where: gateway.url, startedByUs: true, note: `agents dial it; POST /enroll; log in ${join(options.dir, "gateway.log")}` },
+      { name: "Workers", where: workers.opsUrl ?? "(no ops endpoint)", startedByUs: true, note: `nightly at 03:00 UTC, exports, purges; /metrics, /queues; log in ${join(options.dir, "workers.log")}` },
     ];
     return {
       services,
@@ -92,7 +101,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       redisUrl: redis.url,
       s3: s3Info,
       email: { baseUrl: email.baseUrl, apiKey: email.apiKey },
-      gateway: { url: gateway.url, grantKeyFile: gateway.grantKeyFile },
+      gateway: { url: gateway.url, grantKeyFile },
       stop,
     };
   } catch (error) {

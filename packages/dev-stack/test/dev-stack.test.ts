@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { Redis } from "ioredis";
 import postgres from "postgres";
 import { afterAll, expect, test } from "vitest";
 
@@ -20,8 +21,11 @@ test("the stack comes up seeded, and SIGINT stops only what it started", async (
   // The PostgreSQL server reads the Vault root key under this directory as its own OS user.
   await chmod(dir, 0o755);
   const database = `nacre_stack_${process.pid}`;
+  const jobsPrefix = `nacre-test-stack-${process.pid}`;
   const child = spawn(process.execPath, [main, "--no-demo"], {
-    env: { ...process.env, NACRE_LOCAL_DIR: dir, NACRE_S3_PORT: "0", NACRE_EMAIL_PORT: "0", NACRE_GATEWAY_PORT: "0", NACRE_DATABASE: database },
+    env: { ...process.env, NACRE_LOCAL_DIR: dir, NACRE_S3_PORT: "0", NACRE_EMAIL_PORT: "0", NACRE_GATEWAY_PORT: "0", NACRE_OPS_PORT: "0", NACRE_DATABASE: database,
+      // The workers' queues under a prefix of this test's own, removed afterwards.
+      NACRE_JOBS_PREFIX: jobsPrefix },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -55,6 +59,8 @@ test("the stack comes up seeded, and SIGINT stops only what it started", async (
   const gatewayUrl = /ws:\/\/127\.0\.0\.1:\d+\/agent/.exec(line("Gateway"))?.[0] ?? "";
   const health = await fetch(gatewayUrl.replace(/^ws/, "http").replace(/\/agent$/, "/healthz"));
   expect(await health.json()).toMatchObject({ ok: true, agents: 0 });
+  const opsUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(line("Workers"))?.[0] ?? "";
+  expect(await (await fetch(`${opsUrl}/metrics`)).text()).toContain("nacre_queue_jobs");
 
   child.kill("SIGINT");
   expect(await exited).toBe(0);
@@ -62,6 +68,12 @@ test("the stack comes up seeded, and SIGINT stops only what it started", async (
   await expect(fetch(`${s3Endpoint}/nacre-eu`)).rejects.toThrow();
   await expect(fetch(`${emailUrl}/`)).rejects.toThrow();
   await expect(fetch(gatewayUrl.replace(/^ws/, "http").replace(/\/agent$/, "/healthz"))).rejects.toThrow();
+  await expect(fetch(`${opsUrl}/metrics`)).rejects.toThrow();
+
+  const redis = new Redis(/redis:\/\/\S+/.exec(line("Redis"))?.[0] ?? "");
+  const keys = await redis.keys(`${jobsPrefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
 
   // A PostgreSQL server found running must still answer afterwards; drop the test database on it.
   if (!line("PostgreSQL").includes("already running")) return;
