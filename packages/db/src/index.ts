@@ -49,3 +49,7 @@ export {
 export type { CustomerPlan, PlanState } from "./lifecycle/customers.ts";
 export { findVmForDeletion, holdNewestNightlyAsFinal, markVmDeleting, markVmDeletionReady } from "./lifecycle/vm-deletion.ts";
 export type { VmForDeletion } from "./lifecycle/vm-deletion.ts";
+export {
+  findRestore, findSnapshotForRestore, finishRestore, openRestore, recordRestoreStep, RestoreInFlightError,
+} from "./restores/restores.ts";
+export type { RestorableSnapshot, RestoreRecord, RestoreStatus } from "./restores/restores.ts";

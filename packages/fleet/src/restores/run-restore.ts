@@ -1,0 +1,119 @@
+// What support runs for one restore (docs/runbooks/restore.md): record the request, take a pre-restore
+// safety snapshot through the normal snapshot path (held 30 days), build and deliver restore.start,
+// then follow the agent's reports — each restore.progress step is written to the row and to the
+// audit log, and restore.done / restore.failed end the row. The gateway publishes the reports on the
+// restore's command channel (handle-agent-message.ts) as `progress` events carrying the whole message.
+import type { Redis } from "ioredis";
+import { holdUntil } from "@nacre/core";
+import { appendAudit, finishRestore, recordRestoreStep, withServiceSession } from "@nacre/db";
+import type { AuditEntry } from "@nacre/db";
+import type { AgentMessage } from "@nacre/protocol";
+import type { CommandEvent } from "../command-bus.ts";
+import { sendCommand, watchCommand } from "../command-bus.ts";
+import type { ControlPlane } from "../control-plane.ts";
+import { runSnapshot } from "../snapshots/run-snapshot.ts";
+import { prepareRestoreCommand, startRestore } from "./start-restore.ts";
+import type { StartedRestore, StartRestoreInput } from "./start-restore.ts";
+
+export interface RunRestoreOptions {
+  redis: Redis;
+  subscriber: Redis;
+  acceptTimeoutMs: number;
+  resendEveryMs: number;
+  /** How long the safety snapshot may take once accepted. */
+  snapshotTimeoutMs: number;
+  /** How long the agent may stay silent (no progress) before the control plane stops waiting. */
+  silenceTimeoutMs: number;
+  /** Each step as it happens, for a REPL or script to print. */
+  onStep?: (step: string, message: string) => void;
+}
+
+export type RestoreOutcome =
+  | { ok: true; restoreId: string; safetySnapshotId: string }
+  | { ok: false; restoreId: string; status: "failed" | "rolled-back"; code: string; message: string; rolledBack: boolean; safetySnapshotId?: string };
+
+/** Steps after which /data has been changed; a failure that follows them and rolled back is "rolled-back". */
+const SWAPPED_STEPS = new Set(["swap", "resume", "health", "rollback"]);
+
+/** Runs one restore of `snapshotId` onto `vmId` to its end; throws RestoreStartError when it is refused up front. */
+export async function runRestore(cp: ControlPlane, input: StartRestoreInput, options: RunRestoreOptions): Promise<RestoreOutcome> {
+  const started = await startRestore(cp, input);
+  const { restoreId } = started;
+  const actor: Pick<AuditEntry, "actorKind" | "actorId"> = input.requestedBy ? { actorKind: "support", actorId: input.requestedBy } : { actorKind: "service" };
+  const step = async (name: string, message: string, facts: { safetySnapshotId?: string } = {}): Promise<void> => {
+    options.onStep?.(name, message);
+    await withServiceSession(cp.sql, async (tx) => {
+      if (!(await recordRestoreStep(tx, restoreId, name, facts))) return;
+      await appendAudit(tx, { action: "restore.step", ...actor, customerId: started.customerId, vmId: started.vmId, snapshotId: started.snapshot.id, details: { restoreId, step: name, message, ...facts } });
+    });
+  };
+  const fail = async (code: string, message: string, rolledBack: boolean, swapped: boolean, safetySnapshotId?: string): Promise<RestoreOutcome> => {
+    const status = rolledBack && swapped ? "rolled-back" : "failed";
+    const where = rolledBack ? (swapped ? "the previous /data was put back" : "/data was not changed") : "/data may be in an unknown state — follow docs/runbooks/restore.md";
+    await end(cp, started, actor, { status, error: `${code}: ${message} (${where})` });
+    return { ok: false, restoreId, status, code, message, rolledBack, ...(safetySnapshotId ? { safetySnapshotId } : {}) };
+  };
+
+  await step("safety-snapshot", "taking a pre-restore snapshot of the VM's current /data");
+  const now = cp.now();
+  const safety = await runSnapshot(
+    cp,
+    { vmId: started.vmId, kind: "pre-restore", expectedBytes: started.snapshot.sizeBytes, holdUntil: holdUntil("pre-restore", now)! },
+    { redis: options.redis, subscriber: options.subscriber, acceptTimeoutMs: options.acceptTimeoutMs, resendEveryMs: options.resendEveryMs, outcomeTimeoutMs: options.snapshotTimeoutMs },
+  );
+  if (!safety.ok) return await fail(safety.code, `the pre-restore safety snapshot failed, so nothing was restored: ${safety.message}`, true, false);
+  await step("safety-snapshot-done", `pre-restore snapshot ${safety.snapshotId} taken (kept 30 days)`, { safetySnapshotId: safety.snapshotId });
+
+  let frame: string;
+  try {
+    frame = await prepareRestoreCommand(cp, started);
+  } catch (error) {
+    return await fail((error as { code?: string }).code ?? "E_RESTORE_PREPARE", (error as Error).message, true, false, safety.snapshotId);
+  }
+  const reports = watchCommand(options.subscriber, restoreId);
+  try {
+    try {
+      await sendCommand(options.redis, options.subscriber, { vmId: started.vmId, commandId: restoreId, frame }, options);
+    } catch (error) {
+      return await fail((error as { code?: string }).code ?? "E_COMMAND_FAILED", (error as Error).message, true, false, safety.snapshotId);
+    }
+    await step("sent", "the agent accepted restore.start");
+    let swapped = false;
+    for (;;) {
+      const event = await reports.next((e: CommandEvent) => e.kind === "progress", options.silenceTimeoutMs);
+      if (event?.kind !== "progress") {
+        return await fail("E_RESTORE_TIMEOUT", `the agent sent nothing about the restore for ${Math.round(options.silenceTimeoutMs / 1000)} s; check the VM (its agent finishes or rolls back on its own and reports when it reconnects)`, false, swapped, safety.snapshotId);
+      }
+      const report = event.detail as AgentMessage;
+      if (report.type === "restore.progress") {
+        if (SWAPPED_STEPS.has(report.payload.step)) swapped = true;
+        await step(report.payload.step, report.payload.message);
+      } else if (report.type === "restore.done") {
+        await end(cp, started, actor, { status: "succeeded", step: "done" });
+        options.onStep?.("done", "the restore finished and the app is healthy");
+        return { ok: true, restoreId, safetySnapshotId: safety.snapshotId };
+      } else if (report.type === "restore.failed") {
+        options.onStep?.("failed", `${report.payload.code}: ${report.payload.message}`);
+        return await fail(report.payload.code, report.payload.message, report.payload.rolledBack, swapped, safety.snapshotId);
+      }
+    }
+  } finally {
+    await reports.close();
+  }
+}
+
+async function end(
+  cp: ControlPlane,
+  started: StartedRestore,
+  actor: Pick<AuditEntry, "actorKind" | "actorId">,
+  outcome: { status: "succeeded" | "failed" | "rolled-back"; step?: string; error?: string },
+): Promise<void> {
+  await withServiceSession(cp.sql, async (tx) => {
+    if (!(await finishRestore(tx, started.restoreId, { ...outcome, at: cp.now() }))) return;
+    await appendAudit(tx, {
+      action: outcome.status === "succeeded" ? "restore.succeeded" : `restore.${outcome.status}`, ...actor,
+      customerId: started.customerId, vmId: started.vmId, snapshotId: started.snapshot.id,
+      details: { restoreId: started.restoreId, ...(outcome.error ? { error: outcome.error } : {}) },
+    });
+  });
+}
