@@ -3,6 +3,8 @@ import { AppControl } from "../daemon/app-control.ts";
 import { GatewayConnection } from "../daemon/gateway-connection.ts";
 import { handleCommand } from "../daemon/handle-command.ts";
 import { Heartbeats } from "../daemon/heartbeats.ts";
+import { RestoreLedger } from "../daemon/restore-ledger.ts";
+import { RestoreRunner } from "../daemon/restore-runner.ts";
 import { SnapshotLedger } from "../daemon/snapshot-ledger.ts";
 import { SnapshotRunner } from "../daemon/snapshot-runner.ts";
 import { readIdentity } from "../identity/read-identity.ts";
@@ -26,6 +28,7 @@ export async function runAgent(ctx: AgentContext, cmd: { agentConfig?: string })
   }
   const ledger = await SnapshotLedger.open(config.stateDir, (message) => out.warn("W_STATE_CORRUPT", message));
   const app = new AppControl(config);
+  const restoreLedger = await RestoreLedger.open(config.stateDir, (message) => out.warn("W_STATE_CORRUPT", message));
 
   // The callbacks run only after start(), when all three below exist.
   const connection = new GatewayConnection({
@@ -37,9 +40,17 @@ export async function runAgent(ctx: AgentContext, cmd: { agentConfig?: string })
     now: ctx.now,
     onAuthenticated: (ok) => heartbeats.start(ok.heartbeatIntervalSeconds),
     onDisconnected: () => heartbeats.stop(),
-    onCommand: (message) => handleCommand({ connection, snapshots, app, out, heartbeatNow: () => heartbeats.beatNow() }, message),
+    onCommand: (message) => handleCommand({ connection, snapshots, restores, app, out, heartbeatNow: () => heartbeats.beatNow() }, message),
   });
-  const snapshots = new SnapshotRunner({ connection, ledger, identity, config, out, now: ctx.now, onBusyChange: () => heartbeats.beatNow() });
+  const snapshots: SnapshotRunner = new SnapshotRunner({
+    connection, ledger, identity, config, out, now: ctx.now, onBusyChange: () => heartbeats.beatNow(), busyRestoreId: (): string | null => restores.busyRestoreId,
+  });
+  const restores: RestoreRunner = new RestoreRunner({
+    connection, ledger: restoreLedger, identity, config, app, agentVersion: ctx.version, out, now: ctx.now,
+    busySnapshotId: (): string | null => snapshots.busySnapshotId, onBusyChange: () => heartbeats.beatNow(),
+  });
+  // Before the first connection: a swap a crash interrupted is rolled back, and its report queued.
+  await restores.recover();
   const heartbeats = new Heartbeats(connection, { agentVersion: ctx.version, dataDir: config.dataDir, app, ledger, busySnapshotId: () => snapshots.busySnapshotId }, out);
 
   out.info(`agent started (nacre-agent ${ctx.version}, VM ${identity.vmId})`, { event: "agent.started", vmId: identity.vmId, gatewayUrl: url, dataDir: config.dataDir });
@@ -49,8 +60,8 @@ export async function runAgent(ctx: AgentContext, cmd: { agentConfig?: string })
     else signal.addEventListener("abort", () => resolve(), { once: true });
   });
   out.info("stopping", { event: "agent.stopping" });
-  // The snapshot first: its failed report goes out on the still-open connection.
-  await snapshots.stop();
+  // The snapshot and the restore first: their reports go out on the still-open connection.
+  await Promise.all([snapshots.stop(), restores.stop()]);
   heartbeats.stop();
   await connection.stop();
   out.info("agent stopped", { event: "agent.stopped" });

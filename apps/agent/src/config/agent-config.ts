@@ -30,6 +30,16 @@ export const AgentConfig = z.strictObject({
       pauseCommand: Argv.optional(),
       resumeCommand: Argv.optional(),
       statusCommand: Argv.optional(),
+      /** Run after a restore: exit 0 means the app works on the restored data; retried until restore.healthTimeoutSeconds. */
+      healthCommand: Argv.optional(),
+    })
+    .prefault({}),
+  restore: z
+    .strictObject({
+      /** How long the health command may keep failing after a restore before the restore is rolled back. */
+      healthTimeoutSeconds: z.int().min(1).max(3600).default(120),
+      /** How long the replaced /data contents are kept (in <dataDir>/.nacre-pre-restore-<id>/) after a successful restore. */
+      keepPreviousHours: z.number().min(0).max(24 * 30).default(24),
     })
     .prefault({}),
   exclude: z.array(NonEmpty).default([]),
@@ -47,6 +57,7 @@ export interface ResolvedAgentConfig {
   identityFile: string;
   dataDir: string;
   app: AgentConfig["app"];
+  restore: AgentConfig["restore"];
   exclude: string[];
   compression: "zstd" | "gzip";
 }

@@ -41,6 +41,7 @@ describe("loadAgentConfig", () => {
       identityFile: "/home/agent/id.json",
       dataDir: "/data",
       app: {},
+      restore: { healthTimeoutSeconds: 120, keepPreviousHours: 24 },
       exclude: [],
       compression: "zstd",
     });

@@ -49,6 +49,7 @@ export async function loadAgentConfig(input: LoadAgentConfigInput): Promise<Reso
     identityFile: config.identityFile === undefined ? path.join(stateDir, "identity.json") : resolve(config.identityFile, "identityFile"),
     dataDir: resolve(config.dataDir, "dataDir"),
     app: config.app,
+    restore: config.restore,
     exclude: config.exclude,
     compression: config.compression,
   };

@@ -1,15 +1,17 @@
 // Every command frame is acknowledged first (command.accepted, duplicates included, so the gateway stops
-// resending it), then acted on: its snapshot id or command id makes acting idempotent.
+// resending it), then acted on: its snapshot id, restore id or command id makes acting idempotent.
 import type { CommandMessage } from "@nacre/protocol";
 import type { Output } from "../runtime/output.ts";
 import { AppCommandError } from "./app-control.ts";
 import type { AppControl } from "./app-control.ts";
 import type { GatewayConnection } from "./gateway-connection.ts";
+import type { RestoreRunner } from "./restore-runner.ts";
 import type { SnapshotRunner } from "./snapshot-runner.ts";
 
 export interface CommandDeps {
   connection: GatewayConnection;
   snapshots: SnapshotRunner;
+  restores: RestoreRunner;
   app: AppControl;
   out: Output;
   /** An extra heartbeat, so the control plane sees a changed app status at once. */
@@ -30,12 +32,7 @@ export function handleCommand(deps: CommandDeps, message: CommandMessage): void 
       if (deps.app.firstReceipt(message.id)) void controlApp(deps, message.type, message.id);
       return;
     case "restore.start":
-      connection.sendReport("restore.failed", {
-        restoreId: message.payload.restoreId,
-        code: "E_NOT_SUPPORTED",
-        message: "this agent cannot restore yet",
-        rolledBack: false,
-      });
+      deps.restores.start(message.payload);
       return;
   }
 }

@@ -28,6 +28,8 @@ export interface SnapshotRunnerDeps {
   now: () => Date;
   /** Called when a snapshot starts or ends (busySnapshotId changed). */
   onBusyChange: () => void;
+  /** The restore under way, if any: a snapshot never runs beside one (it would read a half-swapped /data). */
+  busyRestoreId?: () => string | null;
 }
 
 interface Running {
@@ -61,9 +63,14 @@ export class SnapshotRunner {
       return;
     }
     if (this.running?.snapshotId === snapshotId) return;
-    if (this.running !== undefined || this.stopping) {
+    const restoreId = this.deps.busyRestoreId?.() ?? null;
+    if (this.running !== undefined || this.stopping || restoreId !== null) {
       // Not stored: the refusal is about this moment, and the same snapshot may be asked for again later.
-      const message = this.stopping ? "the agent is stopping" : `snapshot ${this.running!.snapshotId} is still being written`;
+      const message = this.stopping
+        ? "the agent is stopping"
+        : this.running
+          ? `snapshot ${this.running.snapshotId} is still being written`
+          : `restore ${restoreId!} is running`;
       connection.sendReport("snapshot.failed", { snapshotId, code: "E_BUSY", message: `${message} — try again later`, retryable: true });
       return;
     }

@@ -52,7 +52,8 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<Presigne
       roots: [{ name: ROOT_NAME, path: config.dataDir }],
       compression: config.compression,
       encryption: { mode: "managed", ...input.key },
-      exclude: [...config.exclude, ...agentFilesInside(config)],
+      // A restore's staging dir and the contents it replaced are the agent's, not the customer's data.
+      exclude: [...config.exclude, ...agentFilesInside(config), `/${ROOT_NAME}/.nacre-restore-*/`, `/${ROOT_NAME}/.nacre-pre-restore-*/`],
       tempDir,
       signal,
       onWarning: (w) => out.warn(w.code, w.message, { path: w.path, snapshotId }),
