@@ -1,12 +1,10 @@
 // The gateway's composition root: reads the environment, builds the adapters (Postgres, Redis, the
 // bucket signer, the grant-signing key) and starts one replica. SIGINT/SIGTERM drain it: agents are
 // asked to reconnect (to another replica behind the same address) before the process exits.
-import { createPrivateKey } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { connect } from "@nacre/db";
-import { createBucketSigner } from "@nacre/storage";
+import { buildControlPlane } from "@nacre/fleet";
 import { readGatewayConfig } from "./config.ts";
 import { startGateway } from "./start-gateway.ts";
 
@@ -29,18 +27,7 @@ const gateway = await startGateway({
   gatewayId,
   host: config.NACRE_GATEWAY_HOST,
   port: config.NACRE_GATEWAY_PORT,
-  cp: {
-    sql,
-    signer: createBucketSigner({
-      ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}),
-      region: config.S3_REGION,
-      accessKeyId: config.S3_ACCESS_KEY_ID,
-      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-    }),
-    buckets: { SG: config.NACRE_BUCKET_SG, US: config.NACRE_BUCKET_US, EU: config.NACRE_BUCKET_EU },
-    grantSigningKey: createPrivateKey(readFileSync(config.NACRE_GRANT_SIGNING_KEY_FILE, "utf8")),
-    now: () => new Date(),
-  },
+  cp: buildControlPlane(config, sql),
   redis,
   subscriber,
   heartbeatIntervalSeconds: config.NACRE_HEARTBEAT_INTERVAL_SECONDS,

@@ -1,21 +1,11 @@
 // The workers' configuration, from the environment, validated in one place with messages that name
 // the variable. Defaults suit production timing; the local stack and tests shorten them.
+import { ControlPlaneEnv, readEnvConfig } from "@nacre/fleet";
 import { z } from "zod";
 
 const ms = z.coerce.number().int().min(100);
 
-export const WorkersConfig = z.object({
-  DATABASE_URL: z.string().url(),
-  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
-  S3_ENDPOINT: z.string().url().optional(),
-  S3_REGION: z.string().min(1).default("auto"),
-  S3_ACCESS_KEY_ID: z.string().min(1),
-  S3_SECRET_ACCESS_KEY: z.string().min(1),
-  NACRE_BUCKET_SG: z.string().min(3),
-  NACRE_BUCKET_US: z.string().min(3),
-  NACRE_BUCKET_EU: z.string().min(3),
-  /** PKCS#8 PEM file of the control plane's Ed25519 grant-signing key (the gateway's too). */
-  NACRE_GRANT_SIGNING_KEY_FILE: z.string().min(1),
+export const WorkersConfig = ControlPlaneEnv.extend({
   RESEND_API_KEY: z.string().min(1),
   /** The local email recorder in development; Resend's own API when unset. */
   RESEND_BASE_URL: z.string().url().optional(),
@@ -42,8 +32,5 @@ export type WorkersConfig = z.infer<typeof WorkersConfig>;
 
 /** Parses the environment; throws one error listing every problem by variable name. */
 export function readWorkersConfig(env: NodeJS.ProcessEnv): WorkersConfig {
-  const parsed = WorkersConfig.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-  throw new Error(`E_CONFIG: the workers' environment is incomplete or wrong:\n${lines.join("\n")}`);
+  return readEnvConfig(WorkersConfig, env, "workers");
 }

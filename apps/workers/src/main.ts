@@ -2,12 +2,10 @@
 // BullMQ and for the agent link, the bucket signer, the grant-signing key, Resend) and starts the
 // workers. SIGTERM/SIGINT stop taking jobs and wait for the running ones; a second signal exits now
 // (BullMQ hands an interrupted job to another worker once its lock expires).
-import { createPrivateKey } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { connect } from "@nacre/db";
-import { createBucketSigner } from "@nacre/storage";
+import { buildControlPlane } from "@nacre/fleet";
 import { readWorkersConfig } from "./config.ts";
 import { createResendMailer } from "./mailer.ts";
 import { startWorkers } from "./start-workers.ts";
@@ -31,18 +29,7 @@ const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const subscriber = new Redis(config.REDIS_URL);
 
 const workers = await startWorkers({
-  cp: {
-    sql,
-    signer: createBucketSigner({
-      ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}),
-      region: config.S3_REGION,
-      accessKeyId: config.S3_ACCESS_KEY_ID,
-      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-    }),
-    buckets: { SG: config.NACRE_BUCKET_SG, US: config.NACRE_BUCKET_US, EU: config.NACRE_BUCKET_EU },
-    grantSigningKey: createPrivateKey(readFileSync(config.NACRE_GRANT_SIGNING_KEY_FILE, "utf8")),
-    now: () => new Date(),
-  },
+  cp: buildControlPlane(config, sql),
   connection,
   redis,
   subscriber,

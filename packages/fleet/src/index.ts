@@ -7,6 +7,7 @@ export { CommandError, commandChannel, disconnectAgent, gatewayChannel, publishC
 export type { CommandEvent, CommandWatch, RoutedCommand, SendOptions } from "./command-bus.ts";
 export { PART_URL_LIFETIME_SECONDS, UPLOAD_LIFETIME_MS } from "./control-plane.ts";
 export type { BucketSigner, ControlPlane } from "./control-plane.ts";
+export { buildControlPlane, ControlPlaneEnv, readEnvConfig } from "./control-plane-config.ts";
 export { SnapshotStartError, startSnapshot } from "./snapshots/start-snapshot.ts";
 export type { StartedSnapshot, StartSnapshotInput } from "./snapshots/start-snapshot.ts";
 export { presignParts } from "./snapshots/presign-parts.ts";
