@@ -45,7 +45,14 @@ export async function finishSnapshot(cp: ControlPlane, vmId: string, report: Don
     } catch (error) {
       return fail("E_COMPLETE_FAILED", `completing the upload failed: ${(error as Error).message}`, false);
     }
-    const head = await cp.signer.headObject(upload.bucket, upload.objectKey);
+    let head: Awaited<ReturnType<typeof cp.signer.headObject>>;
+    try {
+      head = await cp.signer.headObject(upload.bucket, upload.objectKey);
+    } catch (error) {
+      // The object now exists but could not be checked: remove it rather than leave an orphan no
+      // row points to (the sweeper only aborts multipart uploads, and this one is complete).
+      return fail("E_HEAD_FAILED", `checking the stored object failed: ${(error as Error).message}`, true);
+    }
     if (!head || head.size !== report.size) {
       return fail("E_SIZE_MISMATCH", `the stored object is ${head?.size ?? "missing"} bytes, the agent reported ${report.size}`, head !== undefined);
     }
