@@ -1,6 +1,6 @@
 // The RLS session helper: dashboard queries run as the signed-in user, so the database filters them
 // even when the query forgets its own filter, and nothing of the session outlives its transaction.
-import { withServiceSession, withUserSession } from "@nacre/db";
+import { appendAudit, withServiceSession, withUserSession } from "@nacre/db";
 import { describe, expect, test } from "vitest";
 import { createCustomer, createVm, useDatabase } from "./fixtures.ts";
 
@@ -65,5 +65,18 @@ describe("withServiceSession", () => {
       return tx`select id, agent_version from public.vms where id = any(${vms}::uuid[]) order by hostname`;
     });
     expect(seen.map((r) => r["agent_version"])).toEqual(["0.2.0", "0.2.0"]);
+  });
+});
+
+describe("appendAudit", () => {
+  test("details are stored as a JSON object that queries can read by key", async () => {
+    const { sql } = fixture();
+    const customer = await createCustomer(sql, "audited@example.com");
+    await withServiceSession(sql, (tx) =>
+      appendAudit(tx, { action: "restore.requested", actorKind: "support", customerId: customer, details: { restoreId: "r-1", steps: 3 } }),
+    );
+    const [row] = await sql`select jsonb_typeof(details) as type, details->>'restoreId' as restore_id
+      from public.audit_log where customer_id = ${customer}`;
+    expect(row).toEqual({ type: "object", restore_id: "r-1" });
   });
 });
