@@ -156,7 +156,7 @@ export class ExtractTree {
   /** Sets mode and mtime (each when given) on an open fd, then closes it durably; closes it on failure too. */
   async #applyAndClose(fd: number, path: string, mode: number | null, mtimeNs: bigint | null): Promise<void> {
     try {
-      if (mode !== null) fchmodSync(fd, mode);
+      if (mode !== null) applyMode(fd, mode);
       if (mtimeNs !== null) {
         const t = seconds(mtimeNs);
         futimesSync(fd, t, t);
@@ -236,4 +236,17 @@ function duplicate(path: string): ArchiveError {
 function ioError(path: string, err: unknown): ArchiveError {
   const what = path === "" ? "the target directory" : path;
   return new ArchiveError("E_EXTRACT_IO", `cannot write ${what} (${errnoOf(err) ?? String(err)}); check free space and permissions of the target directory`, { path, cause: err });
+}
+
+// A setgid directory (group inheritance) cannot get its bit back where the process may not set it:
+// the managed agent's systemd unit has RestrictSUIDSGID=yes (docs/agent-install.md). Refusing the
+// whole restore for a bit that only decides the group of files created later would be worse than
+// restoring the directory without it, so only that bit is dropped, and only on EPERM.
+function applyMode(fd: number, mode: number): void {
+  try {
+    fchmodSync(fd, mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EPERM" || (mode & 0o2000) === 0) throw err;
+    fchmodSync(fd, mode & ~0o2000);
+  }
 }
