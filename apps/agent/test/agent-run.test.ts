@@ -107,4 +107,21 @@ describe("run", () => {
     // Waiting out the refusal backoff must not delay a stop.
     expect(await daemon.stop()).toBe(0);
   });
+
+  it("a link that stops carrying anything (no heartbeat.ack) is treated as dead and dialled again", async () => {
+    const { daemon } = await enrolledDaemon();
+    const first = await gateway.authenticatedLink(0);
+    await first.waitFor("heartbeat");
+    // From now on the gateway is silent but the TCP connection stays open, as behind a dead NAT flow.
+    gateway.ackHeartbeats = false;
+    try {
+      const stale = await daemon.waitForEvent((e) => e.event === "gateway.waiting" && /link is dead/.test(String(e.message)), 30_000);
+      expect(stale.message).toMatch(/nothing from the gateway for \d+ s/);
+      gateway.ackHeartbeats = true;
+      await gateway.authenticatedLink(1, 20_000);
+    } finally {
+      gateway.ackHeartbeats = true;
+    }
+    expect(await daemon.stop()).toBe(0);
+  });
 });

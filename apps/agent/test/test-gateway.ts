@@ -93,6 +93,8 @@ export interface TestGateway {
   answerEnroll: (body: EnrollBody) => EnrollAnswer;
   links: AgentLink[];
   heartbeatIntervalSeconds: number;
+  /** Answer heartbeats with heartbeat.ack, as the real gateway does; false plays a link that died silently. */
+  ackHeartbeats: boolean;
   /** Resolves with the n-th connection (0-based) once it is authenticated. */
   authenticatedLink(n: number, timeoutMs?: number): Promise<AgentLink>;
   stop(): Promise<void>;
@@ -110,6 +112,7 @@ export async function startTestGateway(): Promise<TestGateway> {
     agents: new Map(),
     links: [],
     heartbeatIntervalSeconds: 5,
+    ackHeartbeats: true,
     answerEnroll: (body) => {
       const vmId = randomUUID();
       gateway.agents.set(vmId, { identityKey: importPublicKey(body.identityKey, "ed25519"), sealingKey: importPublicKey(body.sealingKey, "x25519") });
@@ -150,6 +153,7 @@ export async function startTestGateway(): Promise<TestGateway> {
       if (!decoded.ok) return void link.refused.push(`${decoded.error.code}: ${decoded.error.message}`);
       link.push(decoded.message);
       if (decoded.message.type === "agent.hello") checkHello(gateway, link, nonce, decoded.message);
+      if (decoded.message.type === "heartbeat" && gateway.ackHeartbeats) link.send("heartbeat.ack", { receivedAt: new Date().toISOString() });
     });
     link.send("auth.challenge", { nonce, gatewayId: GATEWAY_ID, serverTime: new Date().toISOString() });
   });

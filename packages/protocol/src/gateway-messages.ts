@@ -81,6 +81,15 @@ export type AppPause = z.infer<typeof AppPause>;
 export const AppResume = z.object({});
 export type AppResume = z.infer<typeof AppResume>;
 
+/**
+ * The gateway's answer to each heartbeat. It is how the agent knows its link is alive: Node's WebSocket
+ * client cannot send pings, and a link that died silently would otherwise look up until TCP gives up.
+ */
+export const HeartbeatAck = z.object({
+  receivedAt: IsoTime,
+});
+export type HeartbeatAck = z.infer<typeof HeartbeatAck>;
+
 /** Gateway → agent: type → payload schema. The agent decodes with exactly this set. */
 export const GATEWAY_MESSAGES = {
   "auth.challenge": AuthChallenge,
@@ -90,6 +99,7 @@ export const GATEWAY_MESSAGES = {
   "restore.start": RestoreStart,
   "app.pause": AppPause,
   "app.resume": AppResume,
+  "heartbeat.ack": HeartbeatAck,
   error: ErrorPayload,
 } as const;
 export type GatewayMessageType = keyof typeof GATEWAY_MESSAGES;

@@ -27,6 +27,7 @@ export {
   AuthOk,
   COMMAND_TYPES,
   GATEWAY_MESSAGES,
+  HeartbeatAck,
   PartUrl,
   Region,
   RestoreStart,

@@ -18,7 +18,7 @@ describe("every message type", () => {
 
   it("has an example, and belongs to a direction", () => {
     expect(Object.keys(EXAMPLES).sort()).toEqual([...ALL_TYPES].sort());
-    expect(ALL_TYPES).toHaveLength(18);
+    expect(ALL_TYPES).toHaveLength(19);
   });
 
   it("is received by one side only, except error which both sides send", () => {

@@ -15,6 +15,8 @@ import { warnClockSkew } from "./warn-clock-skew.ts";
 
 /** From dialling to auth.ok; a gateway that takes longer is treated as down. */
 const AUTH_TIMEOUT_MS = 15_000;
+/** Slack on top of two heartbeat intervals before a silent link counts as dead (see watchLink). */
+const STALE_SLACK_MS = 5_000;
 
 export interface GatewayConnectionOptions {
   url: string;
@@ -54,6 +56,8 @@ export class GatewayConnection {
   private helloSent = false;
   private lastError = "";
   private timer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastHeardAt = 0;
   private onClosed: (() => void) | undefined;
 
   constructor(opts: GatewayConnectionOptions) {
@@ -105,6 +109,7 @@ export class GatewayConnection {
     if (this.state === "stopped") return;
     this.state = "stopped";
     clearTimeout(this.timer);
+    clearInterval(this.watchdog);
     const socket = this.socket;
     if (socket === undefined || socket.readyState === WebSocket.CLOSED) return;
     await new Promise<void>((resolve) => {
@@ -149,6 +154,7 @@ export class GatewayConnection {
   }
 
   private onFrame(socket: WebSocket, data: unknown): void {
+    this.lastHeardAt = Date.now();
     const decoded = decodeFrame(data);
     if (!decoded.ok) {
       const { code, message, id: replyTo } = decoded.error;
@@ -162,6 +168,8 @@ export class GatewayConnection {
         return this.answerChallenge(socket, message);
       case "auth.ok":
         return this.onAuthOk(socket, message);
+      case "heartbeat.ack":
+        return;
       case "error":
       case "upload.parts":
         if (this.replies.settle(message)) return;
@@ -212,12 +220,32 @@ export class GatewayConnection {
     // Reports first: they are older than anything the callbacks below will send.
     for (const frame of this.outbox.splice(0)) socket.send(frame);
     for (const wake of [...this.authWaiters]) wake();
+    this.watchLink(socket, ok.payload.heartbeatIntervalSeconds * 1000);
     this.opts.onAuthenticated(ok.payload);
+  }
+
+  // The gateway answers every heartbeat with heartbeat.ack. A link that carries nothing for two
+  // intervals is dead even if TCP has not noticed (a NAT that dropped the flow, a vanished host):
+  // Node's WebSocket client cannot send pings, and waiting for TCP would take many minutes. Treat it as
+  // closed now and dial again; the old socket is abandoned and its late close event ignored.
+  private watchLink(socket: WebSocket, intervalMs: number): void {
+    clearInterval(this.watchdog);
+    const staleAfterMs = 2 * intervalMs + STALE_SLACK_MS;
+    this.watchdog = setInterval(() => {
+      if (this.socket !== socket || this.state !== "authenticated") return;
+      const silentMs = Date.now() - this.lastHeardAt;
+      if (silentMs <= staleAfterMs) return;
+      this.lastError = `nothing from the gateway for ${Math.round(silentMs / 1000)} s: the link is dead`;
+      socket.close();
+      this.onClose(socket, 1006, "stale link");
+    }, Math.min(intervalMs, 5_000));
+    this.watchdog.unref();
   }
 
   private onClose(socket: WebSocket, code: number, reason: string): void {
     if (this.socket !== socket) return;
     clearTimeout(this.timer);
+    clearInterval(this.watchdog);
     this.socket = undefined;
     const wasAuthenticated = this.state === "authenticated";
     this.replies.failAll(new Disconnected());

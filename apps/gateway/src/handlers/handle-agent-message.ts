@@ -12,7 +12,10 @@ export async function handleAgentMessage(ctx: GatewayContext, session: AgentSess
   try {
     switch (message.type) {
       case "heartbeat":
-        return onHeartbeat(ctx, vmId, message);
+        onHeartbeat(ctx, vmId, message);
+        // The agent's proof that the link is alive (its WebSocket client cannot see our pings).
+        session.send(encodeMessage("heartbeat.ack", newMessageId(), { receivedAt: ctx.now().toISOString() }));
+        return;
       case "command.accepted":
         return await publishCommandEvent(ctx.redis, { kind: "accepted", commandId: message.payload.replyTo });
       case "upload.parts.request": {
