@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync, closeSync } from "node:fs";
+import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { Redis } from "ioredis";
@@ -100,6 +100,9 @@ function writeVersionOne(): void {
   writeFileSync(join(dataDir, "workspace", "memory", "2026-11-21.md"), "Backed up tonight.\n".repeat(1000));
   writeFileSync(join(dataDir, "state", "agents", "blob.bin"), randomBytes(3 * 1024 * 1024));
   writeFileSync(join(dataDir, "state", "secret.key"), "k", { mode: 0o600 });
+  // The app runs as its own user: its files must come back owned by it, not by root (the agent).
+  chownSync(join(dataDir, "workspace", "MEMORY.md"), 1234, 5678);
+  chownSync(join(dataDir, "workspace", "memory"), 1234, 5678);
 }
 
 /** Changes /data the way a day of use would: a new file, an edited one, a deleted one. */
@@ -139,6 +142,10 @@ test("a restore puts the snapshot's /data back byte for byte, after a pre-restor
   const outcome = await runRestore(viaProxy, { vmId, snapshotId: snapshotA.snapshotId, requestedBy: supportUser }, { ...options(), onStep: (s) => steps.push(s) });
   expect(outcome, log).toMatchObject({ ok: true });
   expect(tree(dataDir)).toEqual(treeA);
+  for (const owned of ["workspace/MEMORY.md", "workspace/memory"]) {
+    const st = lstatSync(join(dataDir, owned));
+    expect([st.uid, st.gid], owned).toEqual([1234, 5678]);
+  }
   // The replaced contents are kept (for the grace period) inside /data, out of the way and out of snapshots.
   const kept = join(dataDir, `.nacre-pre-restore-${outcome.restoreId}`);
   expect(tree(kept)).toEqual(treeB);

@@ -23,7 +23,7 @@ export async function extractArchive(source: Readable | AsyncIterable<Uint8Array
   const { root, created, targetPath } = await prepareTarget(targetDir);
   const outsideLinks = opts.outsideLinks ?? "reject";
   const durability = await chooseDurability(root);
-  const tree = new ExtractTree(root, outsideLinks, durability);
+  const tree = new ExtractTree(root, outsideLinks, durability, opts.owners ?? "current");
   const input = new TarInput(source);
   const counts: ExtractResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   try {
@@ -37,7 +37,7 @@ export async function extractArchive(source: Readable | AsyncIterable<Uint8Array
         counts.dirs++;
       } else if (entry.type === "symlink") {
         checkLinkTarget(path, entry.linkpath, outsideLinks);
-        tree.addSymlink(path, entry.linkpath, entry.mtimeNs);
+        tree.addSymlink(path, entry.linkpath, entry);
         counts.symlinks++;
       } else {
         counts.bytes += await writeFile(tree, path, entry, input, opts.signal);

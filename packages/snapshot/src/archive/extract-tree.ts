@@ -12,7 +12,7 @@
 // turning, unless the target's filesystem hangs, which then stalls the whole agent rather than only this
 // extraction. Only fsync, which waits for the disk, stays asynchronous (see durability.ts for when it is
 // used at all).
-import { closeSync, constants, fchmodSync, fsync, futimesSync, lstatSync, lutimesSync, mkdirSync, openSync, symlinkSync, writevSync } from "node:fs";
+import { closeSync, constants, fchmodSync, fchownSync, fsync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, symlinkSync, writevSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { promisify } from "node:util";
 import { ArchiveError, errnoOf } from "./archive-error.ts";
@@ -33,24 +33,35 @@ const fsyncAsync = promisify(fsync);
 interface Meta {
   mode: number;
   mtimeNs: bigint;
+  uid: number;
+  gid: number;
 }
+
+type Owner = { uid: number; gid: number } | null;
 
 /** Tracks and creates what an extraction writes below one root directory. */
 export class ExtractTree {
   readonly root: string;
   readonly #outsideLinks: "reject" | "keep";
   readonly #durability: Durability;
+  readonly #owners: "current" | "archive";
   /** Directories made so far: explicit entries carry their metadata, implied parents null. */
   #dirs = new Map<string, Meta | null>();
   #links = new Map<string, string>();
   #linkTimes = new Map<string, bigint>();
+  #linkOwners = new Map<string, Owner>();
   #syncing: Array<Promise<void>> = [];
 
   /** With durability "fsync" every file and directory is fsynced; with "syncfs" the caller flushes the filesystem. */
-  constructor(root: string, outsideLinks: "reject" | "keep", durability: Durability) {
+  constructor(root: string, outsideLinks: "reject" | "keep", durability: Durability, owners: "current" | "archive" = "current") {
     this.root = root;
     this.#outsideLinks = outsideLinks;
     this.#durability = durability;
+    this.#owners = owners;
+  }
+
+  #ownerOf(meta: Meta | null): Owner {
+    return this.#owners === "archive" && meta ? { uid: meta.uid, gid: meta.gid } : null;
   }
 
   /** Throws unless `path` can be a new entry: not below or at a symlink of this archive. */
@@ -95,7 +106,7 @@ export class ExtractTree {
 
   /** Applies mode and mtime and closes; with durability "fsync", fsyncs first in the background (a few at a time). */
   async finishFile(fd: number, path: string, meta: Meta): Promise<void> {
-    await this.#applyAndClose(fd, path, meta.mode & FILE_MODE_MASK, meta.mtimeNs);
+    await this.#applyAndClose(fd, path, this.#ownerOf(meta), meta.mode & FILE_MODE_MASK, meta.mtimeNs);
   }
 
   /** Closes a file whose writing failed. */
@@ -104,12 +115,13 @@ export class ExtractTree {
   }
 
   /** Records a symlink, created only by finish(). */
-  addSymlink(path: string, target: string, mtimeNs: bigint): void {
+  addSymlink(path: string, target: string, meta: Meta): void {
     if (this.#dirs.has(path)) throw duplicate(path);
     this.#ensureDir(parentOf(path));
     if (lstatOrUndefined(this.#abs(path))) throw duplicate(path);
     this.#links.set(path, target);
-    this.#linkTimes.set(path, mtimeNs);
+    this.#linkTimes.set(path, meta.mtimeNs);
+    this.#linkOwners.set(path, this.#ownerOf(meta));
   }
 
   /** Checks and creates the symlinks, then applies directory metadata deepest first (fsyncing each with durability "fsync"). */
@@ -120,6 +132,8 @@ export class ExtractTree {
       const abs = this.#abs(path);
       try {
         symlinkSync(target, abs);
+        const owner = this.#linkOwners.get(path);
+        if (owner) lchownSync(abs, owner.uid, owner.gid);
         const t = seconds(this.#linkTimes.get(path) ?? 0n);
         lutimesSync(abs, t, t);
       } catch (err) {
@@ -150,12 +164,14 @@ export class ExtractTree {
     } catch (err) {
       throw ioError(path, err);
     }
-    await this.#applyAndClose(fd, path, path === "" ? null : meta ? meta.mode & DIR_MODE_MASK : 0o755, meta?.mtimeNs ?? null);
+    await this.#applyAndClose(fd, path, path === "" ? null : this.#ownerOf(meta), path === "" ? null : meta ? meta.mode & DIR_MODE_MASK : 0o755, meta?.mtimeNs ?? null);
   }
 
-  /** Sets mode and mtime (each when given) on an open fd, then closes it durably; closes it on failure too. */
-  async #applyAndClose(fd: number, path: string, mode: number | null, mtimeNs: bigint | null): Promise<void> {
+  /** Sets owner, mode and mtime (each when given) on an open fd, then closes it durably; closes it on failure too. */
+  async #applyAndClose(fd: number, path: string, owner: Owner, mode: number | null, mtimeNs: bigint | null): Promise<void> {
     try {
+      // Owner before mode: chown clears setuid/setgid bits, so the mode must come after it.
+      if (owner) fchownSync(fd, owner.uid, owner.gid);
       if (mode !== null) applyMode(fd, mode);
       if (mtimeNs !== null) {
         const t = seconds(mtimeNs);

@@ -16,6 +16,9 @@ export interface TarEntry {
   typeflag: string;
   size: number;
   mode: number;
+  /** Numeric owner and group as recorded (pax `uid`/`gid` when present). */
+  uid: number;
+  gid: number;
   mtimeNs: bigint;
   linkpath: string;
   /** Set when the entry uses a pax extension we cannot honour (GNU sparse files, binary names). */
@@ -78,6 +81,8 @@ export async function* parseTarEntries(input: TarInput): AsyncGenerator<TarEntry
       typeflag: raw.typeflag,
       size,
       mode: raw.mode & 0o7777,
+      uid: paxId("uid", value("uid")) ?? raw.uid,
+      gid: paxId("gid", value("gid")) ?? raw.gid,
       mtimeNs: mtimeText === undefined ? raw.mtimeNs : parsePaxTime(mtimeText),
       linkpath: value("linkpath") ?? longLink ?? raw.linkname,
       end: input.offset + Math.ceil(size / 512) * 512,
@@ -91,6 +96,10 @@ export async function* parseTarEntries(input: TarInput): AsyncGenerator<TarEntry
     yield entry;
     await input.skipTo(entry.end);
   }
+}
+
+function paxId(key: string, text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parsePaxInteger(key, text);
 }
 
 function typeOf(typeflag: string, path: string): TarEntryType {

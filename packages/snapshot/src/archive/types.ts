@@ -46,6 +46,11 @@ export interface ArchiveOptions {
 export interface ExtractOptions extends ListOptions {
   onProgress?: (p: { files: number; bytes: number }) => void;
   signal?: AbortSignal;
+  /**
+   * Who owns what is restored: the user running the restore ("current", the default), or the owners
+   * recorded in the archive ("archive": uid and gid, as root restoring a VM's data for the app's user).
+   */
+  owners?: "current" | "archive";
 }
 
 export interface ListOptions {
