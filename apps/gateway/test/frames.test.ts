@@ -69,3 +69,12 @@ describe("bad frames from an authenticated agent", () => {
     agent.close();
   });
 });
+
+describe("reports about work that is not this VM's", () => {
+  test("a restore report for a restore this VM does not own is refused with an error frame", async () => {
+    const agent = await connected();
+    const id = agent.send("restore.done", { restoreId: "00000000-0000-4000-8000-000000000000" });
+    expect((await agent.next("error", (e) => e.payload.replyTo === id)).payload.code).toBe("E_RESTORE_NOT_YOURS");
+    agent.close();
+  });
+});

@@ -1,6 +1,7 @@
 // One handler per message type an authenticated agent may send. Reports about snapshots are checked
 // against the upload's owner (this connection's VM), never against ids in the payload alone.
 import { finishSnapshot, failSnapshot, presignParts, publishCommandEvent, SnapshotReportError } from "@nacre/fleet";
+import { findRestore, withServiceSession } from "@nacre/db";
 import type { AgentMessage, MessageOf } from "@nacre/protocol";
 import { encodeMessage, newMessageId } from "@nacre/protocol";
 import type { AgentSession } from "../agent-session.ts";
@@ -39,8 +40,17 @@ export async function handleAgentMessage(ctx: GatewayContext, session: AgentSess
       }
       case "restore.progress":
       case "restore.done":
-      case "restore.failed":
+      case "restore.failed": {
+        // Only the VM being restored may report on its restore; ids are random, but a report must
+        // never be able to move someone else's restore along.
+        const restore = await withServiceSession(ctx.cp.sql, (tx) => findRestore(tx, message.payload.restoreId));
+        if (!restore || restore.vmId !== vmId) {
+          ctx.log({ level: "warn", message: "refused a restore report for another VM's restore", vmId, restoreId: message.payload.restoreId });
+          session.sendError("E_RESTORE_NOT_YOURS", `restore ${message.payload.restoreId} is not this VM's`, message.id);
+          return;
+        }
         return await publishCommandEvent(ctx.redis, { kind: "progress", commandId: message.payload.restoreId, detail: message });
+      }
       case "error":
         ctx.log({ level: "warn", message: "agent reported an error", vmId, code: message.payload.code, detail: message.payload.message });
         return;
