@@ -1,11 +1,11 @@
 // What the agent remembers about restores, in <stateDir>/restore-reports.json: the final report of the
 // last few restores (restore.start is at-least-once: a repeat of a finished restore gets its report
 // again, never a second restore) and the replaced /data contents waiting for their grace period to end.
-import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { RestoreDone, RestoreFailed } from "@nacre/protocol";
 import { z } from "zod";
+import { JsonStateWriter, readJsonState } from "./json-state-file.ts";
 
 const REPORTS_KEPT = 20;
 
@@ -22,36 +22,19 @@ const LedgerFile = z.object({ v: z.literal(1), reports: z.array(RestoreReport), 
 type LedgerFile = z.infer<typeof LedgerFile>;
 
 export class RestoreLedger {
-  private readonly file: string;
+  private readonly writer: JsonStateWriter;
   private data: LedgerFile;
-  private writing: Promise<void> = Promise.resolve();
 
   private constructor(file: string, data: LedgerFile) {
-    this.file = file;
+    this.writer = new JsonStateWriter(file);
     this.data = data;
   }
 
   /** Reads the ledger; a missing file is empty, an unreadable one is moved aside (and `onCorrupt` told). */
   static async open(stateDir: string, onCorrupt: (message: string) => void): Promise<RestoreLedger> {
     const file = join(stateDir, "restore-reports.json");
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return new RestoreLedger(file, { v: 1, reports: [], kept: [] });
-      throw error;
-    }
-    let parsed: ReturnType<typeof LedgerFile.safeParse> | undefined;
-    try {
-      parsed = LedgerFile.safeParse(JSON.parse(text));
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed?.success) return new RestoreLedger(file, parsed.data);
-    const aside = `${file}.corrupt-${randomBytes(4).toString("hex")}`;
-    await rename(file, aside);
-    onCorrupt(`${file} could not be read and was moved to ${aside}; earlier restore reports are forgotten`);
-    return new RestoreLedger(file, { v: 1, reports: [], kept: [] });
+    const empty = (): LedgerFile => ({ v: 1, reports: [], kept: [] });
+    return new RestoreLedger(file, await readJsonState(file, LedgerFile, empty, "earlier restore reports are forgotten", onCorrupt));
   }
 
   report(restoreId: string): RestoreReport | undefined {
@@ -85,18 +68,6 @@ export class RestoreLedger {
   }
 
   private async save(): Promise<void> {
-    const text = `${JSON.stringify(this.data, null, 2)}\n`;
-    this.writing = this.writing.catch(() => {}).then(async () => {
-      await mkdir(join(this.file, ".."), { recursive: true, mode: 0o700 });
-      const tmp = `${this.file}.${randomBytes(4).toString("hex")}.tmp`;
-      try {
-        await writeFile(tmp, text, { mode: 0o600 });
-        await rename(tmp, this.file);
-      } catch (error) {
-        await rm(tmp, { force: true });
-        throw error;
-      }
-    });
-    await this.writing;
+    await this.writer.save(this.data);
   }
 }

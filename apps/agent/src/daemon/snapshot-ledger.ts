@@ -2,11 +2,10 @@
 // report of the last REPORTS_KEPT snapshots (commands are at-least-once, so a snapshot.start for a finished
 // snapshot gets its report again instead of a second upload), and the facts the heartbeat carries. The
 // state dir is outside /data, so a restore never rolls this back.
-import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MAX_TEXT_LENGTH, SnapshotDone, SnapshotFailed } from "@nacre/protocol";
 import { z } from "zod";
+import { JsonStateWriter, readJsonState } from "./json-state-file.ts";
 
 export const REPORTS_KEPT = 50;
 
@@ -28,39 +27,19 @@ type LedgerFile = z.infer<typeof LedgerFile>;
 const EMPTY: LedgerFile = { v: 1, lastBackupSucceededAt: null, lastBackupError: null, reports: [] };
 
 export class SnapshotLedger {
-  private readonly file: string;
+  private readonly writer: JsonStateWriter;
   private data: LedgerFile;
-  private writing: Promise<void> = Promise.resolve();
 
   private constructor(file: string, data: LedgerFile) {
-    this.file = file;
+    this.writer = new JsonStateWriter(file);
     this.data = data;
   }
 
-  /**
-   * Reads the ledger of `stateDir`. A missing file is an empty ledger; an unreadable one is moved aside
-   * (and `onCorrupt` told), since a daemon that refuses to start over its history protects nothing.
-   */
+  /** Reads the ledger of `stateDir`; a missing file is empty, an unreadable one is moved aside (and `onCorrupt` told). */
   static async open(stateDir: string, onCorrupt: (message: string) => void): Promise<SnapshotLedger> {
     const file = join(stateDir, "snapshot-reports.json");
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return new SnapshotLedger(file, structuredClone(EMPTY));
-      throw error;
-    }
-    let parsed: ReturnType<typeof LedgerFile.safeParse> | undefined;
-    try {
-      parsed = LedgerFile.safeParse(JSON.parse(text));
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed?.success) return new SnapshotLedger(file, parsed.data);
-    const aside = `${file}.corrupt-${randomBytes(4).toString("hex")}`;
-    await rename(file, aside);
-    onCorrupt(`${file} could not be read and was moved to ${aside}; the reports of earlier snapshots are forgotten`);
-    return new SnapshotLedger(file, structuredClone(EMPTY));
+    const data = await readJsonState(file, LedgerFile, () => structuredClone(EMPTY), "the reports of earlier snapshots are forgotten", onCorrupt);
+    return new SnapshotLedger(file, data);
   }
 
   /** The stored final report of `snapshotId`, if it finished. */
@@ -88,22 +67,7 @@ export class SnapshotLedger {
       lastBackupError: error,
       reports: reports.slice(0, REPORTS_KEPT),
     };
-    const text = `${JSON.stringify(this.data, null, 2)}\n`;
-    // Writes are chained so an older state can never land after a newer one.
-    this.writing = this.writing.catch(() => {}).then(() => writeAtomically(this.file, text));
-    await this.writing;
-  }
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  await mkdir(join(file, ".."), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${randomBytes(4).toString("hex")}.tmp`;
-  try {
-    await writeFile(tmp, text, { mode: 0o600 });
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
+    await this.writer.save(this.data);
   }
 }
 
