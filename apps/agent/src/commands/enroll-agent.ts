@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, open, rm } from "node:fs/promises";
+import { mkdir, open, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { exportPrivateKey, exportPublicKey, generateSealingKeyPair, generateSigningKeyPair } from "@nacre/core";
 import { usage } from "../cli/strict-parse.ts";
@@ -8,6 +8,7 @@ import { postEnrollment } from "../enroll/post-enrollment.ts";
 import { writeIdentity } from "../identity/write-identity.ts";
 import type { AgentContext } from "../runtime/agent-context.ts";
 import { CliError, ExitCode } from "../runtime/cli-error.ts";
+import { pathExists } from "../runtime/fs-checks.ts";
 
 export interface EnrollCommand {
   agentConfig?: string;
@@ -33,7 +34,7 @@ export async function enrollAgent(ctx: AgentContext, cmd: EnrollCommand): Promis
   const problem = cmd.gateway === undefined ? undefined : gatewayUrlProblem(cmd.gateway);
   if (problem !== undefined) throw usage(`--gateway ${problem}`);
   const file = config.identityFile;
-  if (!cmd.force && (await exists(file))) {
+  if (!cmd.force && (await pathExists(file))) {
     throw new CliError(
       "E_IDENTITY_EXISTS",
       `this VM is already enrolled (${file} exists) — pass --force to enroll again and replace it; the old identity stops working for this VM`,
@@ -64,16 +65,6 @@ export async function enrollAgent(ctx: AgentContext, cmd: EnrollCommand): Promis
   ctx.out.info(`enrolled as VM ${enrolled.vmId}; identity written to ${file}`, { vmId: enrolled.vmId, identityFile: file });
   ctx.out.result(`enrolled: VM ${enrolled.vmId} (identity in ${file}); start the agent with: nacre-agent run`);
   return ExitCode.ok;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw error;
-  }
 }
 
 /** Creates the directory (0700) and writes and removes a probe file, so a read-only disk fails before the token is used. */

@@ -6,9 +6,10 @@
 // the staged entries up. A journal in the state dir is written (and fsynced) before the first rename,
 // so a crash at any point is rolled back on the next start; every step of the rollback is idempotent.
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { z } from "zod";
+import { pathExists, syncDir } from "../runtime/fs-checks.ts";
 
 export const STAGING_PREFIX = ".nacre-restore-";
 export const KEPT_PREFIX = ".nacre-pre-restore-";
@@ -72,12 +73,12 @@ export async function rollBackSwap(stateDir: string, journal: SwapJournal): Prom
   // The restored entries out first (back into staging), so a name both trees share is free for the old one.
   await mkdir(journal.staged, { recursive: true, mode: 0o700 });
   for (const name of journal.newEntries) {
-    if ((await exists(join(journal.dataDir, name))) && !(await exists(join(journal.staged, name)))) {
+    if ((await pathExists(join(journal.dataDir, name))) && !(await pathExists(join(journal.staged, name)))) {
       await rename(join(journal.dataDir, name), join(journal.staged, name));
     }
   }
   for (const name of journal.oldEntries) {
-    if (await exists(join(journal.kept, name))) await rename(join(journal.kept, name), join(journal.dataDir, name));
+    if (await pathExists(join(journal.kept, name))) await rename(join(journal.kept, name), join(journal.dataDir, name));
   }
   await syncDir(journal.dataDir);
   await rm(journal.kept, { recursive: true, force: true });
@@ -116,23 +117,4 @@ async function writeJournal(stateDir: string, journal: SwapJournal): Promise<voi
   }
   await rename(tmp, file);
   await syncDir(stateDir);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw error;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

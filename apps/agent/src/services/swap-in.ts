@@ -1,5 +1,6 @@
-import { cp, lstat, open, rename, rm, stat } from "node:fs/promises";
+import { cp, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
+import { pathExists, syncDir } from "../runtime/fs-checks.ts";
 
 /** A verified, staged directory and the place it must end up. */
 export interface Placement {
@@ -39,7 +40,7 @@ export async function swapIn(placements: Placement[], stamp: string): Promise<Sw
   const done: { p: Placement; keptAt: string | null }[] = [];
   try {
     for (const p of ordered) {
-      const keptAt = (await exists(p.dest)) ? `${p.dest}.pre-restore-${stamp}` : null;
+      const keptAt = (await pathExists(p.dest)) ? `${p.dest}.pre-restore-${stamp}` : null;
       if (keptAt) await rename(p.dest, keptAt);
       try {
         await rename(p.staged, p.dest);
@@ -65,25 +66,5 @@ async function sameDevice(a: string, b: string): Promise<boolean> {
     return (await stat(a)).dev === (await stat(b)).dev;
   } catch {
     return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw err;
-  }
-}
-
-/** fsync a directory so the renames in it survive a power cut. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
