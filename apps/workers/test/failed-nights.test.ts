@@ -4,7 +4,7 @@
 import { enqueueFanout, nightlyJobId } from "@nacre/jobs";
 import type { Night } from "@nacre/jobs";
 import { expect, test } from "vitest";
-import { describeFailure } from "../src/nightly/describe-failure.ts";
+import { describeFailure } from "@nacre/core";
 import { createVm, useNightlyStack, waitForJob } from "./fixtures.ts";
 import type { TestVm } from "./fixtures.ts";
 import { enrollRealAgent } from "./real-agent.ts";

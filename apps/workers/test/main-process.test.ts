@@ -13,7 +13,7 @@ import { createTestDatabase } from "@nacre/db/testing";
 import { enqueueFanout, nightlyJobId, openJobQueues } from "@nacre/jobs";
 import { useEmailRecorder, useS3Server } from "@nacre/local-stack/vitest";
 import { afterAll, expect, inject, test } from "vitest";
-import { describeFailure } from "../src/nightly/describe-failure.ts";
+import { describeFailure } from "@nacre/core";
 import { BUCKETS, createVm, dropPrefix } from "./fixtures.ts";
 
 const s3 = useS3Server({ buckets: Object.values(BUCKETS) });

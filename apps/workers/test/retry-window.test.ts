@@ -1,10 +1,9 @@
 // The retry window: a night whose first two attempts find the agent offline, and whose third (the
 // customer's server came back meanwhile) succeeds. One night row, three attempts, one snapshot.
 import type { Job } from "bullmq";
-import { planGfsRetention } from "@nacre/core";
+import { describeFailure, planGfsRetention } from "@nacre/core";
 import { enqueueFanout, nightlyJobId } from "@nacre/jobs";
 import { expect, test } from "vitest";
-import { describeFailure } from "../src/nightly/describe-failure.ts";
 import { createVm, useNightlyStack, waitForJob } from "./fixtures.ts";
 import { enrollRealAgent } from "./real-agent.ts";
 

@@ -45,3 +45,7 @@ export { issueGrant } from "./keys/issue-grant.ts";
 export type { IssueGrantInput } from "./keys/issue-grant.ts";
 export { openGrant } from "./keys/open-grant.ts";
 export type { OpenedGrant, OpenGrantOptions } from "./keys/open-grant.ts";
+
+// What a customer reads about a failed backup night (the dashboard's banner and the alert email).
+export { describeFailure, FAILURE_WORDS, failureKind } from "./lifecycle/describe-failure.ts";
+export type { FailureKind } from "./lifecycle/describe-failure.ts";

@@ -3,11 +3,10 @@
 // moment it completes (a retry then only sends the email), and an export already emailed or failed
 // makes the job a no-op (idempotent on the job id, which is the export id). The last failed attempt
 // marks the export failed, in the customer's words.
-import { holdUntil } from "@nacre/core";
+import { describeFailure, holdUntil } from "@nacre/core";
 import { appendAudit, findExport, markExportRunning, recordExportEmailed, recordExportFailed, recordExportSnapshot, withServiceSession } from "@nacre/db";
 import { ExportNowPayload } from "@nacre/jobs";
 import { exportEmail } from "../exports/export-email.ts";
-import { describeFailure } from "../nightly/describe-failure.ts";
 import { lastSnapshotBytes } from "../nightly/night-records.ts";
 import { runCountedSnapshot } from "../snapshots/run-counted-snapshot.ts";
 import type { HandlerContext } from "../worker-deps.ts";

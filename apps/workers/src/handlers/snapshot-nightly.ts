@@ -6,7 +6,7 @@
 import { previousNight, SnapshotNightlyPayload } from "@nacre/jobs";
 import type { Night } from "@nacre/jobs";
 import { bannerEmail } from "../nightly/banner-email.ts";
-import { describeFailure } from "../nightly/describe-failure.ts";
+import { describeFailure } from "@nacre/core";
 import {
   findNightlyVm, lastSnapshotBytes, markBannerEmailed, raiseBannerIfDue, recordAttempt, recordFailure, recordSuccess,
 } from "../nightly/night-records.ts";
