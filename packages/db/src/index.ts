@@ -1,18 +1,13 @@
 // @nacre/db: the control plane's Postgres access. Dashboard code runs its queries through
 // withUserSession (row-level security applies); workers and the gateway through withServiceSession.
-// Migrations live in the repository's supabase/ folder; this package applies them locally.
+// Migrations live in the repository's supabase/ folder; `@nacre/db/migrate` applies them locally
+// (a separate entry, so the dashboard's bundle never includes the migration files' paths).
 export { connect } from "./connect.ts";
 export type { ConnectOptions, Sql, TransactionSql } from "./connect.ts";
 export { withUserSession } from "./session/with-user-session.ts";
 export { withServiceSession } from "./session/with-service-session.ts";
 export { sessionClaims } from "./session/verified-session.ts";
 export type { VerifiedSession } from "./session/verified-session.ts";
-export { applyMigrations, listMigrations } from "./migrate/apply-migrations.ts";
-export type { Migration } from "./migrate/apply-migrations.ts";
-export { applyLocalStandIns } from "./migrate/apply-local-stand-ins.ts";
-export { dropDatabase, setupLocalDatabase } from "./migrate/setup-local-database.ts";
-export type { SetupLocalDatabaseOptions } from "./migrate/setup-local-database.ts";
-export { SUPABASE_DIR } from "./migrate/supabase-dir.ts";
 export { CustomerKeyError, customerKeyById, customerKeyForNewSnapshot, destroyCustomerKey } from "./keys/customer-keys.ts";
 export type { CustomerKey, CustomerKeyErrorCode } from "./keys/customer-keys.ts";
 export { createEnrollmentToken, enrollAgent, EnrollmentError, findAgentIdentity, revokeAgentIdentity } from "./agents/enrollment.ts";
@@ -53,3 +48,8 @@ export {
   findRestore, findSnapshotForRestore, finishRestore, openRestore, recordRestoreStep, RestoreInFlightError,
 } from "./restores/restores.ts";
 export type { RestorableSnapshot, RestoreRecord, RestoreStatus } from "./restores/restores.ts";
+export {
+  bindInitialRestore, findBoundInitialRestore, initialRestoreStatus, listBoundInitialRestores, markInitialRestoreDone,
+  markInitialRestoreFailed, rearmInitialRestore, unbindInitialRestore,
+} from "./restores/initial-restore.ts";
+export type { BoundInitialRestore, InitialRestoreState, InitialRestoreStatus } from "./restores/initial-restore.ts";

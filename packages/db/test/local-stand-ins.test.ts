@@ -3,7 +3,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyLocalStandIns, connect } from "@nacre/db";
+import { connect } from "@nacre/db";
+import { applyLocalStandIns } from "@nacre/db/migrate";
 import { expect, test } from "vitest";
 import { createCustomer, useDatabase } from "./fixtures.ts";
 

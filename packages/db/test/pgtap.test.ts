@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { SUPABASE_DIR } from "@nacre/db";
+import { SUPABASE_DIR } from "@nacre/db/migrate";
 import { createTestDatabase } from "@nacre/db/testing";
 import type { TestDatabase } from "@nacre/db/testing";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";

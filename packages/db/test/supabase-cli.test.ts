@@ -8,7 +8,8 @@ import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { applyLocalStandIns, applyMigrations, connect, customerKeyForNewSnapshot, dropDatabase, listMigrations, SUPABASE_DIR, withServiceSession } from "@nacre/db";
+import { connect, customerKeyForNewSnapshot, withServiceSession } from "@nacre/db";
+import { applyLocalStandIns, applyMigrations, dropDatabase, listMigrations, SUPABASE_DIR } from "@nacre/db/migrate";
 import { expect, inject, test } from "vitest";
 import { createCustomer } from "./fixtures.ts";
 

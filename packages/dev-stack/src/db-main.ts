@@ -4,7 +4,7 @@
 //   node packages/dev-stack/src/db-main.ts migrate|reset
 // Environment: NACRE_LOCAL_DIR (default <repo>/.nacre-local), NACRE_DATABASE (nacre).
 import { join, resolve } from "node:path";
-import { setupLocalDatabase } from "@nacre/db";
+import { setupLocalDatabase } from "@nacre/db/migrate";
 import { ensurePostgres } from "@nacre/local-stack";
 
 const repo = resolve(import.meta.dirname, "../../..");

@@ -3,7 +3,7 @@
 // with one bucket per region, the email recorder, the database migrated and seeded. Each part knows
 // whether this process started it, so stopping stops exactly those and nothing else.
 import { join } from "node:path";
-import { setupLocalDatabase } from "@nacre/db";
+import { setupLocalDatabase } from "@nacre/db/migrate";
 import { ensurePostgres, ensureRedis, startEmailRecorder, startS3Server } from "@nacre/local-stack";
 import { controlPlaneEnv, ensureGrantKey, startGatewayProcess } from "./start-gateway-process.ts";
 import { startWorkersProcess } from "./start-workers-process.ts";

@@ -48,8 +48,11 @@ export interface EnrollInput {
   now: Date;
 }
 
-/** Consumes a token and records the agent's public keys on its VM; refuses used, expired or unknown tokens. */
-export async function enrollAgent(tx: TransactionSql, input: EnrollInput): Promise<{ vmId: string }> {
+/**
+ * Consumes a token and records the agent's public keys on its VM; refuses used, expired or unknown tokens.
+ * `firstEnrollment` is true when the VM never had an agent before (a fresh VM, see bindInitialRestore).
+ */
+export async function enrollAgent(tx: TransactionSql, input: EnrollInput): Promise<{ vmId: string; firstEnrollment: boolean }> {
   const hash = sha256(input.token);
   const [used] = await tx`update public.enrollment_tokens set used_at = ${input.now}
     where token_sha256 = ${hash} and used_at is null and expires_at > ${input.now}
@@ -61,12 +64,14 @@ export async function enrollAgent(tx: TransactionSql, input: EnrollInput): Promi
     throw new EnrollmentError("E_ENROLL_TOKEN_EXPIRED", "this enrollment token has expired — ask for a new one");
   }
   const vmId = used["vm_id"] as string;
-  const updated = await tx`update public.vms set
+  // The row locked first, so the previous enrollment time read is the one this update replaces.
+  const updated = await tx`update public.vms v set
       agent_identity_key = ${Buffer.from(input.identityKey)}, agent_sealing_key = ${Buffer.from(input.sealingKey)},
       agent_enrolled_at = ${input.now}, agent_revoked_at = null
-    where id = ${vmId} and status <> 'deleted' returning id`;
+    from (select id, agent_enrolled_at from public.vms where id = ${vmId} for update) as before
+    where v.id = before.id and v.status <> 'deleted' returning before.agent_enrolled_at as previously`;
   if (updated.length === 0) throw new EnrollmentError("E_ENROLL_VM_GONE", `VM ${vmId} was deleted before the agent enrolled`);
-  return { vmId };
+  return { vmId, firstEnrollment: updated[0]?.["previously"] === null };
 }
 
 /** Forgets a VM's agent keys: its next connection fails authentication until it enrolls again. */

@@ -48,7 +48,8 @@ export async function markCustomerResubscribed(tx: TransactionSql, customerId: s
     order by (kind = 'final') desc, created_at desc limit 1`;
   const restoreSnapshotId = (snapshot?.["id"] as string | undefined) ?? undefined;
   const rows = await tx`update public.customers set plan_state = 'active', cancelled_at = null, purge_at = null, updated_at = ${at},
-      restore_requested_at = ${restoreSnapshotId === undefined ? null : at}, restore_snapshot_id = ${restoreSnapshotId ?? null}
+      restore_requested_at = ${restoreSnapshotId === undefined ? null : at}, restore_snapshot_id = ${restoreSnapshotId ?? null},
+      restore_vm_id = null, restore_failed_at = null, restore_error = null
     where id = ${customerId} and plan_state = 'cancelled' returning id`;
   return rows.length > 0 ? { restoreSnapshotId } : false;
 }
@@ -63,7 +64,7 @@ export async function listPurgesDue(tx: TransactionSql, now: Date, limit: number
 /** cancelled → purged; false when the customer was not cancelled (already purged, or resubscribed). */
 export async function markCustomerPurged(tx: TransactionSql, customerId: string, at: Date): Promise<boolean> {
   const rows = await tx`update public.customers set plan_state = 'purged', purged_at = ${at}, updated_at = ${at},
-      restore_requested_at = null, restore_snapshot_id = null
+      restore_requested_at = null, restore_snapshot_id = null, restore_vm_id = null, restore_failed_at = null, restore_error = null
     where id = ${customerId} and plan_state = 'cancelled' returning id`;
   return rows.length > 0;
 }

@@ -47,10 +47,12 @@ export async function markNightliesDeleting(tx: TransactionSql, vmId: string, id
 /**
  * Held snapshots (final, export, pre-restore) of any VM for the sweep: completed ones whose hold ended
  * at or before `now`, oldest hold first, and ones an earlier sweep left 'deleting'. At most `limit` each.
+ * A snapshot a resubscribed customer is waiting to have restored is never swept while that wish is
+ * pending: a final backup's hold counts from the VM's deletion, which may end before the fresh VM comes.
  */
 export async function listHoldsToSweep(tx: TransactionSql, now: Date, limit: number): Promise<SnapshotRecord[]> {
   const expired = await tx`select ${tx(COLUMNS)} from public.snapshots
-    where status = 'completed' and hold_until is not null and hold_until <= ${now}
+    where status = 'completed' and hold_until is not null and hold_until <= ${now} and not exists (select 1 from public.customers c where c.restore_snapshot_id = snapshots.id)
     order by hold_until limit ${limit}`;
   const stuck = await tx`select ${tx(COLUMNS)} from public.snapshots
     where status = 'deleting' and kind <> 'nightly'
@@ -63,7 +65,7 @@ export async function markHeldDeleting(tx: TransactionSql, ids: readonly string[
   if (ids.length === 0) return [];
   const rows = await tx`update public.snapshots set status = 'deleting'
     where id = any(${[...ids]}::uuid[]) and kind <> 'nightly' and status = 'completed'
-      and hold_until is not null and hold_until <= ${now}
+      and hold_until is not null and hold_until <= ${now} and not exists (select 1 from public.customers c where c.restore_snapshot_id = snapshots.id)
     returning id`;
   return rows.map((row) => row["id"] as string);
 }
