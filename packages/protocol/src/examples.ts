@@ -51,6 +51,7 @@ export const EXAMPLES: { [T in MessageType]: PayloadOf<T> } = {
   "app.pause": { reason: "restore c2d7e9a1" },
   "app.resume": {},
   "heartbeat.ack": { receivedAt: "2025-11-20T03:00:30Z" },
+  "initial-restore.status": { state: "failed", message: "E_CUSTOMER_KEY_DESTROYED: the customer key no longer exists" },
   error: { code: "E_BAD_PAYLOAD", message: "payload.size: too small", replyTo: "cmd-7" },
   "agent.hello": {
     vmId: VM_ID,

@@ -111,6 +111,21 @@ describe("restore.start", () => {
   });
 });
 
+describe("initial restore", () => {
+  it("auth.ok may carry the initial restore's state; older gateways leave it out", () => {
+    accepts("auth.ok", { initialRestore: undefined });
+    accepts("auth.ok", { initialRestore: { state: "pending" } });
+    accepts("auth.ok", { initialRestore: { state: "failed", message: "m".repeat(2000) } });
+    refuses("auth.ok", { initialRestore: { state: "maybe" } }, "payload.initialRestore.state");
+  });
+
+  it("initial-restore.status takes pending, none or failed, with a message of up to 2000 characters", () => {
+    for (const state of ["pending", "none", "failed"]) accepts("initial-restore.status", { state, message: undefined });
+    refuses("initial-restore.status", { state: "done" }, "payload.state");
+    refuses("initial-restore.status", { message: "m".repeat(2001) }, "payload.message");
+  });
+});
+
 describe("app.pause, app.resume and error", () => {
   it("takes a pause reason of up to 200 characters, or none", () => {
     accepts("app.pause", { reason: undefined });

@@ -15,6 +15,7 @@ import {
   Nonce,
   PartNumber,
   Sha256Hex,
+  Text,
   Uuid,
 } from "./fields.ts";
 
@@ -27,10 +28,23 @@ export const AuthChallenge = z.object({
 });
 export type AuthChallenge = z.infer<typeof AuthChallenge>;
 
+/**
+ * What the control plane knows about the VM's initial restore (a resubscribed customer's last snapshot
+ * restored onto their fresh VM before the app first starts): `pending` while it is to come, `failed` when
+ * it was given up (`message` says why), `none` when there is nothing (more) to restore.
+ */
+export const InitialRestoreStatus = z.object({
+  state: z.enum(["pending", "none", "failed"]),
+  message: Text.optional(),
+});
+export type InitialRestoreStatus = z.infer<typeof InitialRestoreStatus>;
+
 /** The agent's hello verified; from now on both sides may send anything of their direction. */
 export const AuthOk = z.object({
   vmId: Uuid,
   heartbeatIntervalSeconds: z.int().min(5).max(3600),
+  /** Absent from gateways that predate initial restores; the agent then keeps what it knows. */
+  initialRestore: InitialRestoreStatus.optional(),
 });
 export type AuthOk = z.infer<typeof AuthOk>;
 
@@ -90,6 +104,10 @@ export const HeartbeatAck = z.object({
 });
 export type HeartbeatAck = z.infer<typeof HeartbeatAck>;
 
+/** Command: the initial restore's state changed while the agent is connected (given up, or withdrawn). */
+export const InitialRestoreUpdate = InitialRestoreStatus;
+export type InitialRestoreUpdate = z.infer<typeof InitialRestoreUpdate>;
+
 /** Gateway → agent: type → payload schema. The agent decodes with exactly this set. */
 export const GATEWAY_MESSAGES = {
   "auth.challenge": AuthChallenge,
@@ -100,11 +118,12 @@ export const GATEWAY_MESSAGES = {
   "app.pause": AppPause,
   "app.resume": AppResume,
   "heartbeat.ack": HeartbeatAck,
+  "initial-restore.status": InitialRestoreUpdate,
   error: ErrorPayload,
 } as const;
 export type GatewayMessageType = keyof typeof GATEWAY_MESSAGES;
 
-const COMMAND_TYPE_LIST = ["snapshot.start", "restore.start", "app.pause", "app.resume"] as const;
+const COMMAND_TYPE_LIST = ["snapshot.start", "restore.start", "app.pause", "app.resume", "initial-restore.status"] as const;
 /** A gateway message the agent must acknowledge (command.accepted) and act on once per id. */
 export type CommandType = (typeof COMMAND_TYPE_LIST)[number];
 /** The command types; every other gateway message is a reply, a challenge or an error. */

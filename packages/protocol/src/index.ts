@@ -28,6 +28,8 @@ export {
   COMMAND_TYPES,
   GATEWAY_MESSAGES,
   HeartbeatAck,
+  InitialRestoreStatus,
+  InitialRestoreUpdate,
   PartUrl,
   Region,
   RestoreStart,

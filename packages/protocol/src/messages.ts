@@ -29,7 +29,7 @@ export type GatewayMessage = MessageOf<GatewayMessageType>;
 /** A gateway message that is a command: acknowledged on every receipt, acted on once per id. */
 export type CommandMessage = MessageOf<CommandType>;
 
-/** True when `message` is a command (snapshot.start, restore.start, app.pause, app.resume). */
+/** True when `message` is a command (snapshot.start, restore.start, app.pause, app.resume, initial-restore.status). */
 export function isCommand(message: GatewayMessage): message is CommandMessage {
   return (COMMAND_TYPES as ReadonlySet<string>).has(message.type);
 }

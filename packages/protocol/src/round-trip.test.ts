@@ -18,7 +18,7 @@ describe("every message type", () => {
 
   it("has an example, and belongs to a direction", () => {
     expect(Object.keys(EXAMPLES).sort()).toEqual([...ALL_TYPES].sort());
-    expect(ALL_TYPES).toHaveLength(19);
+    expect(ALL_TYPES).toHaveLength(20);
   });
 
   it("is received by one side only, except error which both sides send", () => {
@@ -37,8 +37,8 @@ describe("every message type", () => {
 });
 
 describe("commands", () => {
-  it("are snapshot.start, restore.start, app.pause and app.resume", () => {
-    expect([...COMMAND_TYPES].sort()).toEqual(["app.pause", "app.resume", "restore.start", "snapshot.start"]);
+  it("are snapshot.start, restore.start, app.pause, app.resume and initial-restore.status", () => {
+    expect([...COMMAND_TYPES].sort()).toEqual(["app.pause", "app.resume", "initial-restore.status", "restore.start", "snapshot.start"]);
     for (const type of COMMAND_TYPES) expect(Object.hasOwn(GATEWAY_MESSAGES, type)).toBe(true);
   });
 
