@@ -103,6 +103,6 @@ export class AgentSession {
     }
     this.vmId = message.payload.vmId;
     await this.ctx.sessions.claim(this);
-    this.send(encodeMessage("auth.ok", newMessageId(), { vmId: this.vmId, heartbeatIntervalSeconds: this.ctx.heartbeatIntervalSeconds }));
+    this.send(encodeMessage("auth.ok", newMessageId(), { vmId: this.vmId, heartbeatIntervalSeconds: this.ctx.heartbeatIntervalSeconds, initialRestore: result.initialRestore }));
   }
 }

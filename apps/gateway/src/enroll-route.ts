@@ -1,12 +1,14 @@
 // POST /enroll: a new VM's agent trades its one-time token for a place in the fleet. It sends the
 // public halves of the keys it generated; the private halves never leave the VM. The answer carries
-// the VM id and the control plane's grant-verification key, which the agent pins.
+// the VM id, the control plane's grant-verification key, which the agent pins, and whether a restore
+// is pending for this fresh VM (a resubscribed customer's wish, bound to it in the same transaction),
+// which the agent's `wait-ready` gate holds the app's first start for.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { exportPublicKey } from "@nacre/core";
 import type { KeyObject } from "node:crypto";
 import { createPublicKey } from "node:crypto";
 import type { Sql } from "@nacre/db";
-import { enrollAgent, EnrollmentError, withServiceSession } from "@nacre/db";
+import { bindInitialRestore, enrollAgent, EnrollmentError, withServiceSession } from "@nacre/db";
 import { z } from "zod";
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -47,16 +49,17 @@ export async function handleEnroll(deps: EnrollDeps, req: IncomingMessage, res: 
     return;
   }
   try {
-    const { vmId } = await withServiceSession(deps.sql, (tx) =>
-      enrollAgent(tx, {
+    const { vmId, initialRestore } = await withServiceSession(deps.sql, async (tx) => {
+      const enrolled = await enrollAgent(tx, {
         token: parsed.data.token,
         identityKey: Buffer.from(parsed.data.identityKey, "base64url"),
         sealingKey: Buffer.from(parsed.data.sealingKey, "base64url"),
         now: deps.now(),
-      }),
-    );
-    deps.log({ level: "info", message: "agent enrolled", vmId, agentVersion: parsed.data.agentVersion });
-    reply(200, { vmId, controlPlaneKey: exportPublicKey(createPublicKey(deps.grantSigningKey)) });
+      });
+      return { vmId: enrolled.vmId, initialRestore: await bindInitialRestore(tx, enrolled.vmId, enrolled.firstEnrollment) };
+    });
+    deps.log({ level: "info", message: "agent enrolled", vmId, agentVersion: parsed.data.agentVersion, initialRestore: initialRestore.state });
+    reply(200, { vmId, controlPlaneKey: exportPublicKey(createPublicKey(deps.grantSigningKey)), initialRestore });
   } catch (error) {
     if (error instanceof EnrollmentError) {
       deps.log({ level: "warn", message: "enrollment refused", code: error.code });
