@@ -44,3 +44,6 @@ export { runRestore } from "./restores/run-restore.ts";
 export type { RestoreOutcome, RunRestoreOptions } from "./restores/run-restore.ts";
 export { RestoreStartError } from "./restores/restore-errors.ts";
 export type { RestoreErrorCode } from "./restores/restore-errors.ts";
+// The restore owed to a resubscribed customer, onto their fresh VM (docs/restore.md, "Restore onto a fresh VM").
+export { restoreOntoFreshVm, safetySnapshotSkipReason } from "./restores/restore-onto-fresh-vm.ts";
+export type { FreshVmRestoreOptions, FreshVmRestoreResult } from "./restores/restore-onto-fresh-vm.ts";

@@ -1,7 +1,8 @@
 // Resubscribing within the 90 days: the plan is active again, the purge date is cleared and the
 // delayed purge removed. The customer's newest snapshot (their final backup first) is recorded as a
-// pending restore request on the customer row; the restore onto the fresh VM is support-operated and
-// comes with the restore path (a later issue), so nothing here pretends to restore anything.
+// pending restore on the customer row. Nothing is restored here: the wish is bound to the customer's
+// next freshly enrolled VM when its agent enrolls, and the workers' vm.initial-restore job restores it
+// there through the restore path (restoreOntoFreshVm, docs/restore.md "Restore onto a fresh VM").
 import { appendAudit, findCustomerPlan, markCustomerResubscribed, withServiceSession } from "@nacre/db";
 import type { Sql } from "@nacre/db";
 import { CustomerLifecycleError } from "./lifecycle-errors.ts";
@@ -14,7 +15,7 @@ export interface ResubscribeCustomerDeps {
 
 export interface CustomerResubscribed {
   customerId: string;
-  /** The snapshot to restore onto the fresh VM (pending: support does it), if the customer has one. */
+  /** The snapshot to restore onto the fresh VM (pending until its agent enrolls), if the customer has one. */
   restoreSnapshotId: string | undefined;
   /** False when the purge job was running at that moment; it then refuses, the plan being active. */
   purgeJobRemoved: boolean;

@@ -1,7 +1,8 @@
-// What support runs for one restore (docs/runbooks/restore.md): record the request, take a pre-restore
-// safety snapshot through the normal snapshot path (held 30 days), build and deliver restore.start,
-// then follow the agent's reports — each restore.progress step is written to the row and to the
-// audit log, and restore.done / restore.failed end the row. The gateway publishes the reports on the
+// What support runs for one restore (docs/runbooks/restore.md), and what the workers run for the
+// restore onto a resubscribed customer's fresh VM: record the request, take a pre-restore safety
+// snapshot through the normal snapshot path (held 30 days; skipped only when the caller says why),
+// build and deliver restore.start, then follow the agent's reports — each restore.progress step is
+// written to the row and to the audit log, and restore.done / restore.failed end the row. The gateway publishes the reports on the
 // restore's command channel (handle-agent-message.ts) as `progress` events carrying the whole message.
 import type { Redis } from "ioredis";
 import { holdUntil } from "@nacre/core";
@@ -26,10 +27,16 @@ export interface RunRestoreOptions {
   silenceTimeoutMs: number;
   /** Each step as it happens, for a REPL or script to print. */
   onStep?: (step: string, message: string) => void;
+  /**
+   * Why no pre-restore safety snapshot is taken, when none should be: only for a fresh VM whose /data
+   * holds nothing anyone made yet (restoreOntoFreshVm decides). Recorded as the step
+   * `safety-snapshot-skipped` with this reason. Absent: the safety snapshot is taken.
+   */
+  skipSafetySnapshot?: string;
 }
 
 export type RestoreOutcome =
-  | { ok: true; restoreId: string; safetySnapshotId: string }
+  | { ok: true; restoreId: string; safetySnapshotId: string | undefined }
   | { ok: false; restoreId: string; status: "failed" | "rolled-back"; code: string; message: string; rolledBack: boolean; safetySnapshotId?: string };
 
 /** Steps after which /data has been changed; a failure that follows them and rolled back is "rolled-back". */
@@ -47,22 +54,17 @@ export async function runRestore(cp: ControlPlane, input: StartRestoreInput, opt
       await appendAudit(tx, { action: "restore.step", ...actor, customerId: started.customerId, vmId: started.vmId, snapshotId: started.snapshot.id, details: { restoreId, step: name, message, ...facts } });
     });
   };
-  const fail = async (code: string, message: string, rolledBack: boolean, swapped: boolean, safetySnapshotId?: string): Promise<RestoreOutcome> => {
+  const fail = async (code: string, text: string, rolledBack: boolean, swapped: boolean, safetySnapshotId?: string): Promise<RestoreOutcome> => {
+    // Errors thrown with a code usually start their message with it; the row says it once.
+    const message = text.startsWith(`${code}: `) ? text.slice(code.length + 2) : text;
     const status = rolledBack && swapped ? "rolled-back" : "failed";
     const where = rolledBack ? (swapped ? "the previous /data was put back" : "/data was not changed") : "/data may be in an unknown state — follow docs/runbooks/restore.md";
     await end(cp, started, actor, { status, error: `${code}: ${message} (${where})` });
     return { ok: false, restoreId, status, code, message, rolledBack, ...(safetySnapshotId ? { safetySnapshotId } : {}) };
   };
 
-  await step("safety-snapshot", "taking a pre-restore snapshot of the VM's current /data");
-  const now = cp.now();
-  const safety = await runSnapshot(
-    cp,
-    { vmId: started.vmId, kind: "pre-restore", expectedBytes: started.snapshot.sizeBytes, holdUntil: holdUntil("pre-restore", now)! },
-    { redis: options.redis, subscriber: options.subscriber, acceptTimeoutMs: options.acceptTimeoutMs, resendEveryMs: options.resendEveryMs, outcomeTimeoutMs: options.snapshotTimeoutMs },
-  );
+  const safety = await takeSafetySnapshot(cp, started, options, step);
   if (!safety.ok) return await fail(safety.code, `the pre-restore safety snapshot failed, so nothing was restored: ${safety.message}`, true, false);
-  await step("safety-snapshot-done", `pre-restore snapshot ${safety.snapshotId} taken (kept 30 days)`, { safetySnapshotId: safety.snapshotId });
 
   let frame: string;
   try {
@@ -100,6 +102,30 @@ export async function runRestore(cp: ControlPlane, input: StartRestoreInput, opt
   } finally {
     await reports.close();
   }
+}
+
+type SafetySnapshot = { ok: true; snapshotId: string | undefined } | { ok: false; code: string; message: string };
+
+/** The pre-restore snapshot through the normal snapshot path (held 30 days), or the recorded reason for none. */
+async function takeSafetySnapshot(
+  cp: ControlPlane,
+  started: StartedRestore,
+  options: RunRestoreOptions,
+  step: (name: string, message: string, facts?: { safetySnapshotId?: string }) => Promise<void>,
+): Promise<SafetySnapshot> {
+  if (options.skipSafetySnapshot !== undefined) {
+    await step("safety-snapshot-skipped", `no pre-restore snapshot: ${options.skipSafetySnapshot}`);
+    return { ok: true, snapshotId: undefined };
+  }
+  await step("safety-snapshot", "taking a pre-restore snapshot of the VM's current /data");
+  const safety = await runSnapshot(
+    cp,
+    { vmId: started.vmId, kind: "pre-restore", expectedBytes: started.snapshot.sizeBytes, holdUntil: holdUntil("pre-restore", cp.now())! },
+    { redis: options.redis, subscriber: options.subscriber, acceptTimeoutMs: options.acceptTimeoutMs, resendEveryMs: options.resendEveryMs, outcomeTimeoutMs: options.snapshotTimeoutMs },
+  );
+  if (!safety.ok) return safety;
+  await step("safety-snapshot-done", `pre-restore snapshot ${safety.snapshotId} taken (kept 30 days)`, { safetySnapshotId: safety.snapshotId });
+  return { ok: true, snapshotId: safety.snapshotId };
 }
 
 async function end(

@@ -23,6 +23,8 @@ export interface StartRestoreInput {
   snapshotId: string;
   /** The support user who asked (auth.users id); the audit log's actor. */
   requestedBy?: string;
+  /** Why the restore runs, for the audit log: `support` (default) or `resubscribe` (onto a fresh VM). */
+  trigger?: "support" | "resubscribe";
 }
 
 export interface StartedRestore {
@@ -56,7 +58,7 @@ export async function startRestore(cp: ControlPlane, input: StartRestoreInput): 
     }
     await appendAudit(tx, {
       action: "restore.requested", actorKind: input.requestedBy ? "support" : "service", ...(input.requestedBy ? { actorId: input.requestedBy } : {}),
-      customerId: vm.customerId, vmId: vm.vmId, snapshotId: snapshot.id, details: { restoreId, snapshotCreatedAt: snapshot.createdAt.toISOString() },
+      customerId: vm.customerId, vmId: vm.vmId, snapshotId: snapshot.id, details: { restoreId, snapshotCreatedAt: snapshot.createdAt.toISOString(), trigger: input.trigger ?? "support" },
     });
     return {
       restoreId, vmId: vm.vmId, customerId: vm.customerId, hostname: vm.hostname,
