@@ -1,5 +1,6 @@
 // The workers as a library: the catalog's queues, one BullMQ Worker per queue, the 03:00 UTC nightly
-// scheduler and the 04:00 UTC purge sweep, and (when given a port) the ops endpoint on 127.0.0.1.
+// scheduler, the 04:00 UTC purge sweep and the initial-restore sweep (every 30 s), and (when given a
+// port) the ops endpoint on 127.0.0.1.
 // main.ts starts it with the environment's adapters; tests start it in-process with a prefix of
 // their own. close() stops taking jobs and waits for the running ones to finish.
 import { Worker } from "bullmq";
@@ -7,11 +8,16 @@ import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { applyRetention } from "@nacre/fleet";
 import type { ControlPlane } from "@nacre/fleet";
-import { lifecycleQueue, openJobQueues, QUEUES, scheduledAt, upsertNightlySchedule, upsertPurgeSweepSchedule } from "@nacre/jobs";
+import {
+  DEFAULT_INITIAL_RESTORE_TIMING, INITIAL_RESTORE_SWEEP, lifecycleQueue, openJobQueues, QUEUES, scheduledAt, upsertInitialRestoreSweepSchedule,
+  upsertNightlySchedule, upsertPurgeSweepSchedule,
+} from "@nacre/jobs";
 import type { FinalBackupTiming, JobQueues, LifecycleQueue, NightlyTiming, SnapshotFanoutPayload, SnapshotNightlyPayload } from "@nacre/jobs";
 import * as purgeSweep from "./handlers/customer-purge-sweep.ts";
 import * as purge from "./handlers/customer-purge.ts";
 import * as exportNow from "./handlers/export-now.ts";
+import * as initialRestoreSweep from "./handlers/vm-initial-restore-sweep.ts";
+import * as initialRestore from "./handlers/vm-initial-restore.ts";
 import * as fanout from "./handlers/snapshot-fanout.ts";
 import * as nightly from "./handlers/snapshot-nightly.ts";
 import * as finalBackup from "./handlers/vm-final-backup.ts";
@@ -20,7 +26,7 @@ import { createMetrics } from "./ops/metrics.ts";
 import type { Metrics } from "./ops/metrics.ts";
 import { startOpsServer } from "./ops/ops-server.ts";
 import type { OpsServer } from "./ops/ops-server.ts";
-import type { HandlerContext, JobFacts, Log, SnapshotTimeouts, WorkerDeps } from "./worker-deps.ts";
+import type { HandlerContext, InitialRestoreSettings, JobFacts, Log, SnapshotTimeouts, WorkerDeps } from "./worker-deps.ts";
 
 export interface WorkersOptions {
   cp: ControlPlane;
@@ -42,6 +48,11 @@ export interface WorkersOptions {
   applyRetention?: (vmId: string) => Promise<unknown>;
   /** The final backup's retry window, for the `lifecycle` producer this returns (the catalog's by default). */
   finalBackup?: FinalBackupTiming;
+  /**
+   * The initial restore's retries, sweep interval and silence timeout (defaults below). Its sweep is
+   * scheduled when `schedule` is not false, or when this is given (tests that want it without the others).
+   */
+  initialRestore?: Partial<InitialRestoreSettings>;
   /** Serve /metrics and /queues on 127.0.0.1 at this port (0: any free port); no server when absent. */
   opsPort?: number;
   log: Log;
@@ -61,6 +72,14 @@ export interface Workers {
 }
 
 export const DEFAULT_NIGHTLY_CONCURRENCY = 50;
+
+/** A restore of a few GB reports progress every 2 s; ten silent minutes mean the agent is gone. */
+export const DEFAULT_INITIAL_RESTORE: InitialRestoreSettings = {
+  retryDelayMs: DEFAULT_INITIAL_RESTORE_TIMING.retryDelayMs,
+  attempts: DEFAULT_INITIAL_RESTORE_TIMING.attempts,
+  sweepEveryMs: INITIAL_RESTORE_SWEEP.everyMs,
+  silenceTimeoutMs: 10 * 60_000,
+};
 
 /** GFS retention from @nacre/fleet; what it deleted (or could not delete, left for the next run) is logged. */
 function fleetRetention(cp: ControlPlane, log: Log): (vmId: string) => Promise<void> {
@@ -84,7 +103,7 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
   const metrics = createMetrics();
   const deps: WorkerDeps = {
     cp: options.cp, redis: options.redis, subscriber: options.subscriber, queues, timing: options.timing,
-    snapshot: options.snapshot, mailer: options.mailer, applyRetention: options.applyRetention ?? fleetRetention(options.cp, log), metrics, log,
+    snapshot: options.snapshot, initialRestore: { ...DEFAULT_INITIAL_RESTORE, ...options.initialRestore }, mailer: options.mailer, applyRetention: options.applyRetention ?? fleetRetention(options.cp, log), metrics, log,
   };
   const context = (job: Job): HandlerContext => ({ ...deps, job: factsOf(job) });
   const common = { connection, prefix: queues.prefix };
@@ -101,12 +120,18 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
     new Worker(QUEUES.finalBackup, (job) => finalBackup.handle(job.data, context(job)), { ...common, concurrency: 10 }),
     new Worker(QUEUES.purge, (job) => purge.handle(job.data, context(job)), { ...common, concurrency: 2 }),
     new Worker(QUEUES.purgeSweep, (job) => purgeSweep.handle(job.data, context(job)), { ...common, concurrency: 1 }),
+    // Restores wait on agents for minutes; the sweep only reads the database and queues jobs.
+    new Worker(QUEUES.initialRestore, (job) => initialRestore.handle(job.data, context(job)), { ...common, concurrency: 10 }),
+    new Worker(QUEUES.initialRestoreSweep, (job) => initialRestoreSweep.handle(job.data, context(job)), { ...common, concurrency: 1 }),
   ];
   const all = [fanoutWorker, nightlyWorker, ...lifecycleWorkers] as Worker[];
   for (const worker of all) {
     worker.on("failed", (job, error) => {
       // Attempt failures of snapshots are logged by their handlers with their details; this is the rest.
-      if (error instanceof nightly.NightlyAttemptError || error instanceof exportNow.ExportAttemptError || error instanceof finalBackup.FinalBackupAttemptError) return;
+      if (
+        error instanceof nightly.NightlyAttemptError || error instanceof exportNow.ExportAttemptError || error instanceof finalBackup.FinalBackupAttemptError
+        || (worker.name === QUEUES.initialRestore && (error instanceof initialRestore.InitialRestoreAttemptError || error.name === "UnrecoverableError"))
+      ) return;
       log({ level: "error", message: "job failed", queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, error: String(error) });
     });
     worker.on("error", (error) => log({ level: "error", message: "worker error", queue: worker.name, error: String(error) }));
@@ -116,6 +141,7 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
     await upsertNightlySchedule(queues);
     await upsertPurgeSweepSchedule(queues);
   }
+  if (options.schedule !== false || options.initialRestore !== undefined) await upsertInitialRestoreSweepSchedule(queues, deps.initialRestore.sweepEveryMs);
   const ops = options.opsPort === undefined
     ? undefined
     : await startOpsServer({ port: options.opsPort, metrics, sql: options.cp.sql, queues: queues.all(), now: options.cp.now, log });

@@ -2,7 +2,7 @@
 // the facts about the job being run. Handlers never read the environment or open connections.
 import type { Redis } from "ioredis";
 import type { ControlPlane } from "@nacre/fleet";
-import type { JobQueues, NightlyTiming } from "@nacre/jobs";
+import type { InitialRestoreTiming, JobQueues, NightlyTiming } from "@nacre/jobs";
 import type { Mailer } from "./mailer.ts";
 import type { Metrics } from "./ops/metrics.ts";
 
@@ -15,6 +15,14 @@ export interface SnapshotTimeouts {
   outcomeTimeoutMs: number;
 }
 
+/** The initial restore (a resubscribed customer's snapshot onto their fresh VM): its retries and waits. */
+export interface InitialRestoreSettings extends InitialRestoreTiming {
+  /** How often the sweep that queues the jobs runs. */
+  sweepEveryMs: number;
+  /** How long the agent may stay silent during the restore before the attempt is ended (see runRestore). */
+  silenceTimeoutMs: number;
+}
+
 export interface WorkerDeps {
   cp: ControlPlane;
   /** Fleet connections: commands, and one in subscriber mode for command events. */
@@ -23,6 +31,7 @@ export interface WorkerDeps {
   queues: JobQueues;
   timing: NightlyTiming;
   snapshot: SnapshotTimeouts;
+  initialRestore: InitialRestoreSettings;
   mailer: Mailer;
   /** GFS retention of the VM's nightly snapshots, run after each successful night. */
   applyRetention: (vmId: string) => Promise<unknown>;

@@ -65,6 +65,7 @@ test("the fan-out spreads a fleet of 2,500 VMs deterministically over the window
   const ctx: HandlerContext = {
     cp, queues, redis, subscriber: redis, timing: { retryDelayMs: 300, spreadMs: windowMs },
     snapshot: { acceptTimeoutMs: 1, resendEveryMs: 1, outcomeTimeoutMs: 1 },
+    initialRestore: { retryDelayMs: 1, sweepEveryMs: 1, silenceTimeoutMs: 1 },
     mailer: { send: () => Promise.reject(new Error("the fan-out sends no email")) },
     applyRetention: () => Promise.reject(new Error("the fan-out prunes nothing")),
     metrics: createMetrics(),

@@ -3,7 +3,9 @@
 // both read this file, so a payload that one side writes the other can parse. New payload fields
 // must be optional: jobs already queued (some wait an hour to retry) still have to validate.
 import { z } from "zod";
-import { CustomerPurgePayload, CustomerPurgeSweepPayload, ExportNowPayload, VmFinalBackupPayload } from "./lifecycle-payloads.ts";
+import {
+  CustomerPurgePayload, CustomerPurgeSweepPayload, ExportNowPayload, VmFinalBackupPayload, VmInitialRestorePayload, VmInitialRestoreSweepPayload,
+} from "./lifecycle-payloads.ts";
 import { Night } from "./night.ts";
 
 const MINUTE = 60 * 1000;
@@ -29,6 +31,8 @@ export const QUEUES = {
   finalBackup: "vm-final-backup",
   purge: "customer-purge",
   purgeSweep: "customer-purge-sweep",
+  initialRestore: "vm-initial-restore",
+  initialRestoreSweep: "vm-initial-restore-sweep",
 } as const;
 
 export const JOBS = {
@@ -76,6 +80,21 @@ export const JOBS = {
     attempts: 3,
     backoff: { type: "exponential", delay: MINUTE },
   },
+  "vm.initial-restore": {
+    queue: QUEUES.initialRestore,
+    payload: VmInitialRestorePayload,
+    // A fresh VM's agent comes online minutes after it enrolled, and a busy agent or a cut download
+    // clears up: 30 s doubling between 13 attempts spans about 34 hours. After that (or at once for a
+    // failure retrying cannot fix) the wish is recorded as failed and support decides.
+    attempts: 13,
+    backoff: { type: "exponential", delay: 30 * 1000 },
+  },
+  "vm.initial-restore-sweep": {
+    queue: QUEUES.initialRestoreSweep,
+    payload: VmInitialRestoreSweepPayload,
+    attempts: 1,
+    backoff: { type: "fixed", delay: MINUTE },
+  },
 } as const;
 export type JobName = keyof typeof JOBS;
 export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]["payload"]>;
@@ -85,6 +104,13 @@ export const NIGHTLY_SCHEDULE = { id: "snapshot.fanout", pattern: "0 3 * * *", t
 
 /** The safety net of the delayed purges: every day at 04:00 UTC, queue the purges that are due. */
 export const PURGE_SWEEP_SCHEDULE = { id: "customer.purge-sweep", pattern: "0 4 * * *", tz: "UTC" } as const;
+
+/**
+ * How often the initial-restore sweep looks for wishes bound to a freshly enrolled VM (the enrollment
+ * writes the binding; this sweep turns it into a job). It is the trigger, so it runs often; each run
+ * is one indexed query. The fresh VM's app waits at most this long extra (wait-ready).
+ */
+export const INITIAL_RESTORE_SWEEP = { id: "vm.initial-restore-sweep", everyMs: 30 * 1000 } as const;
 
 /** How many nightly jobs one addBulk call carries (and how many VMs the fan-out reads per page). */
 export const FANOUT_BATCH = 1_000;
@@ -129,4 +155,12 @@ export function purgeJobId(customerId: string, purgeAt: Date): string {
 /** The final backup's id: one per VM (a VM is deleted once). */
 export function finalBackupJobId(vmId: string): string {
   return `final-backup-${vmId.toLowerCase()}`;
+}
+
+/**
+ * The initial restore's id: one per VM and wish (the wish's request time, so a customer who cancels and
+ * resubscribes again gets a new job, not the kept old one). Exactly two colons, as BullMQ 5 wants.
+ */
+export function initialRestoreJobId(vmId: string, requestedAt: Date): string {
+  return `initial-restore:${vmId.toLowerCase()}:${requestedAt.getTime()}`;
 }

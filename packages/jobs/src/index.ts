@@ -17,3 +17,9 @@ export {
   DEFAULT_PREFIX, enqueueFanout, enqueueNightlies, nightlyJobOptions, openJobQueues, scheduledAt, upsertNightlySchedule,
 } from "./queues.ts";
 export type { JobQueues, QueueOptions } from "./queues.ts";
+export {
+  INITIAL_RESTORE_SWEEP, initialRestoreJobId,
+} from "./catalog.ts";
+export { VmInitialRestorePayload, VmInitialRestoreSweepPayload } from "./lifecycle-payloads.ts";
+export { DEFAULT_INITIAL_RESTORE_TIMING, ensureInitialRestoreJob, upsertInitialRestoreSweepSchedule } from "./initial-restore-queues.ts";
+export type { InitialRestoreTiming } from "./initial-restore-queues.ts";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { finalBackupJobId, JOBS, purgeJobId } from "./catalog.ts";
+import { finalBackupJobId, initialRestoreJobId, JOBS, purgeJobId } from "./catalog.ts";
 import { CustomerPurgePayload, ExportNowPayload } from "./lifecycle-payloads.ts";
 
 describe("the lifecycle jobs", () => {
@@ -22,5 +22,17 @@ describe("the lifecycle jobs", () => {
     expect(ExportNowPayload.safeParse({ exportId: "x" }).success).toBe(false);
     const customerId = randomUUID();
     expect(CustomerPurgePayload.parse({ customerId, extra: 1 })).toEqual({ customerId });
+  });
+
+  it("run the initial restore once per VM and wish, retried for about a day and a half while the agent is not there", () => {
+    const vmId = randomUUID();
+    const requestedAt = new Date("2027-01-02T03:04:05Z");
+    expect(initialRestoreJobId(vmId.toUpperCase(), requestedAt)).toBe(`initial-restore:${vmId}:${requestedAt.getTime()}`);
+    expect(initialRestoreJobId(vmId, requestedAt).split(":")).toHaveLength(3);
+    const { attempts, backoff } = JOBS["vm.initial-restore"];
+    // Exponential backoff: the waits before attempts 2 … n are delay × 2^0 … 2^(n−2).
+    const total = backoff.delay * (2 ** (attempts - 1) - 1);
+    expect(total).toBeGreaterThan(24 * 3_600_000);
+    expect(total).toBeLessThan(48 * 3_600_000);
   });
 });

@@ -20,3 +20,12 @@ export type CustomerPurgePayload = z.infer<typeof CustomerPurgePayload>;
 
 export const CustomerPurgeSweepPayload = z.object({});
 export type CustomerPurgeSweepPayload = z.infer<typeof CustomerPurgeSweepPayload>;
+
+export const VmInitialRestorePayload = z.object({
+  /** The fresh VM the customer's restore wish is bound to; the wish itself is read from the database. */
+  vmId: z.uuid(),
+});
+export type VmInitialRestorePayload = z.infer<typeof VmInitialRestorePayload>;
+
+export const VmInitialRestoreSweepPayload = z.object({});
+export type VmInitialRestoreSweepPayload = z.infer<typeof VmInitialRestoreSweepPayload>;

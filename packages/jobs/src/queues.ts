@@ -7,7 +7,9 @@ import {
   SnapshotFanoutPayload, SnapshotNightlyPayload,
 } from "./catalog.ts";
 import type { NightlyTiming } from "./catalog.ts";
-import type { CustomerPurgePayload, CustomerPurgeSweepPayload, ExportNowPayload, VmFinalBackupPayload } from "./lifecycle-payloads.ts";
+import type {
+  CustomerPurgePayload, CustomerPurgeSweepPayload, ExportNowPayload, VmFinalBackupPayload, VmInitialRestorePayload, VmInitialRestoreSweepPayload,
+} from "./lifecycle-payloads.ts";
 import type { Night } from "./night.ts";
 import { spreadDelayMs } from "./spread.ts";
 
@@ -28,6 +30,8 @@ export interface JobQueues {
   finalBackup: Queue<VmFinalBackupPayload, unknown, "vm.final-backup">;
   purge: Queue<CustomerPurgePayload, unknown, "customer.purge">;
   purgeSweep: Queue<CustomerPurgeSweepPayload, unknown, "customer.purge-sweep">;
+  initialRestore: Queue<VmInitialRestorePayload, unknown, "vm.initial-restore">;
+  initialRestoreSweep: Queue<VmInitialRestoreSweepPayload, unknown, "vm.initial-restore-sweep">;
   /** Every queue, for the metrics and the queue view. */
   all(): Queue[];
   close(): Promise<void>;
@@ -43,7 +47,9 @@ export function openJobQueues(options: QueueOptions): JobQueues {
   const finalBackup = new Queue<VmFinalBackupPayload, unknown, "vm.final-backup">(QUEUES.finalBackup, common);
   const purge = new Queue<CustomerPurgePayload, unknown, "customer.purge">(QUEUES.purge, common);
   const purgeSweep = new Queue<CustomerPurgeSweepPayload, unknown, "customer.purge-sweep">(QUEUES.purgeSweep, common);
-  const all = (): Queue[] => [fanout, nightly, exportNow, finalBackup, purge, purgeSweep] as unknown as Queue[];
+  const initialRestore = new Queue<VmInitialRestorePayload, unknown, "vm.initial-restore">(QUEUES.initialRestore, common);
+  const initialRestoreSweep = new Queue<VmInitialRestoreSweepPayload, unknown, "vm.initial-restore-sweep">(QUEUES.initialRestoreSweep, common);
+  const all = (): Queue[] => [fanout, nightly, exportNow, finalBackup, purge, purgeSweep, initialRestore, initialRestoreSweep] as unknown as Queue[];
   return {
     prefix,
     fanout,
@@ -52,6 +58,8 @@ export function openJobQueues(options: QueueOptions): JobQueues {
     finalBackup,
     purge,
     purgeSweep,
+    initialRestore,
+    initialRestoreSweep,
     all,
     async close() {
       await Promise.all(all().map((queue) => queue.close()));
