@@ -11,6 +11,7 @@ import { backupVerify } from "./commands/backup-verify.ts";
 import { decryptFile } from "./commands/decrypt-file.ts";
 import { enrollAgent } from "./commands/enroll-agent.ts";
 import { runAgent } from "./commands/run-agent.ts";
+import { waitReady } from "./commands/wait-ready.ts";
 import type { AgentContext } from "./runtime/agent-context.ts";
 import { classifyError } from "./runtime/classify-error.ts";
 import { ExitCode } from "./runtime/cli-error.ts";
@@ -66,5 +67,7 @@ function dispatch(ctx: AgentContext, cmd: Command): Promise<number> {
       return enrollAgent(ctx, cmd);
     case "run":
       return runAgent(ctx, cmd);
+    case "wait-ready":
+      return waitReady(ctx, cmd);
   }
 }

@@ -45,12 +45,20 @@ describe("parseCommand", () => {
     expect(parseCommand(["enroll", "--agent-config", "/etc/a.json"])).toEqual({ name: "enroll", agentConfig: "/etc/a.json", token: undefined, gateway: undefined, force: false });
     expect(parseCommand(["run", "--agent-config", "a.json"])).toEqual({ name: "run", agentConfig: "a.json" });
     expect(parseCommand(["run"])).toEqual({ name: "run", agentConfig: undefined });
+    expect(parseCommand(["wait-ready"])).toEqual({ name: "wait-ready", agentConfig: undefined, timeoutSeconds: 1800 });
+    expect(parseCommand(["wait-ready", "--timeout", "90s", "--agent-config", "a.json"])).toEqual({ name: "wait-ready", agentConfig: "a.json", timeoutSeconds: 90 });
+    expect(parseCommand(["wait-ready", "--timeout=2h"])).toMatchObject({ timeoutSeconds: 7200 });
+    expect(parseCommand(["wait-ready", "--timeout", "15m"])).toMatchObject({ timeoutSeconds: 900 });
+    expect(parseCommand(["wait-ready", "--timeout", "0"])).toMatchObject({ timeoutSeconds: 0 });
     for (const [argv, message] of [
       [["enroll", "tok"], /give the token as --token T/],
       [["enroll", "--token"], /--token/],
       [["enroll", "--token", ""], /--token must not be empty/],
       [["run", "--force"], /--force/],
       [["run", "x"], /takes no argument "x"/],
+      [["wait-ready", "--timeout", "soon"], /expected seconds, or a number with s, m or h/],
+      [["wait-ready", "--timeout", "-5"], /--timeout/],
+      [["wait-ready", "now"], /takes no argument "now"/],
     ] as [string[], RegExp][]) {
       expect(() => parseCommand(argv), argv.join(" ")).toThrow(message);
     }

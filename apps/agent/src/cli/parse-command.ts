@@ -1,4 +1,4 @@
-import { parseEnroll, parseRun } from "./parse-managed-command.ts";
+import { parseEnroll, parseRun, parseWaitReady } from "./parse-managed-command.ts";
 import { strictParse, usage } from "./strict-parse.ts";
 
 export type Command =
@@ -12,7 +12,8 @@ export type Command =
   | { name: "backup.daemon"; config?: string }
   | { name: "decrypt"; config?: string; file: string; output?: string; passphraseEnv?: string; keyFile?: string; customerKeyFile?: string }
   | { name: "enroll"; agentConfig?: string; token?: string; gateway?: string; force: boolean }
-  | { name: "run"; agentConfig?: string };
+  | { name: "run"; agentConfig?: string }
+  | { name: "wait-ready"; agentConfig?: string; timeoutSeconds: number };
 
 const BACKUP_SUBCOMMANDS = ["now", "list", "status", "restore", "verify", "daemon"] as const;
 
@@ -24,6 +25,7 @@ export function parseCommand(argv: string[]): Command {
   if (first === "decrypt") return parseDecrypt(argv.slice(1));
   if (first === "enroll") return parseEnroll(argv.slice(1));
   if (first === "run") return parseRun(argv.slice(1));
+  if (first === "wait-ready") return parseWaitReady(argv.slice(1));
   if (first !== "backup") throw usage(`unknown command "${first}"`);
   if (second === undefined || second === "--help" || second === "-h") return { name: "help", topic: "backup" };
   if (!(BACKUP_SUBCOMMANDS as readonly string[]).includes(second)) throw usage(`unknown command "backup ${second}" (expected one of: ${BACKUP_SUBCOMMANDS.join(", ")})`);

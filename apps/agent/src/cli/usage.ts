@@ -16,6 +16,8 @@ Managed mode (a Nacre VM; docs/agent-daemon.md):
   nacre-agent enroll --token T [--gateway URL] [--force]
                                               generate this VM's keys and enroll it with the control plane
   nacre-agent run                             the daemon: dial the gateway, heartbeat, run snapshots
+  nacre-agent wait-ready [--timeout 30m]      wait until a fresh VM's initial restore is done or not needed
+                                              (the app's ExecStartPre; docs/agent-install.md)
   --agent-config FILE  agent config (default: $NACRE_AGENT_CONFIG, else /etc/nacre/agent.json)
 
 Options:
@@ -25,5 +27,5 @@ Options:
 
 Exit codes: 0 ok · 2 usage · 3 config · 4 storage · 5 backup damaged or wrong key · 6 local files
             unreadable/unwritable · 7 another run in progress · 8 restore refused · 9 enrollment refused
-            10 gateway unreachable · 130 interrupted · 1 internal
+            10 gateway unreachable · 11 not ready in time (wait-ready) · 130 interrupted · 1 internal
 Docs: docs/cli.md, docs/configuration.md, docs/format.md, docs/agent-daemon.md`;

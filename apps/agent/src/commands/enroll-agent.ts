@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { exportPrivateKey, exportPublicKey, generateSealingKeyPair, generateSigningKeyPair } from "@nacre/core";
 import { usage } from "../cli/strict-parse.ts";
 import { gatewayUrlProblem, loadAgentConfig } from "../config/index.ts";
+import { writeEnrolledGate } from "../daemon/initial-restore-gate.ts";
 import { postEnrollment } from "../enroll/post-enrollment.ts";
 import { writeIdentity } from "../identity/write-identity.ts";
 import type { AgentContext } from "../runtime/agent-context.ts";
@@ -19,7 +20,8 @@ export interface EnrollCommand {
 
 /**
  * `enroll`: generates this VM's identity (Ed25519) and sealing (X25519) key pairs, trades the one-time
- * token and the public halves for a VM id at the gateway's /enroll, and writes the identity file (0600).
+ * token and the public halves for a VM id at the gateway's /enroll, and writes the identity file (0600)
+ * and the initial-restore gate (pending when the control plane will restore a resubscribed customer's data).
  * The private keys never leave the VM. Everything that can be checked locally is checked before the token
  * is spent: a refused overwrite or an unwritable directory must not burn it.
  */
@@ -54,6 +56,9 @@ export async function enrollAgent(ctx: AgentContext, cmd: EnrollCommand): Promis
     agentVersion: ctx.version,
     signal: ctx.signal,
   });
+  // The gate first: an identity without it would read as "enrolled before initial restores existed",
+  // which would let the app start before a pending restore.
+  const gate = await writeEnrolledGate(config.stateDir, enrolled.initialRestore, ctx.now());
   await writeIdentity(file, {
     v: 1,
     vmId: enrolled.vmId,
@@ -62,7 +67,8 @@ export async function enrollAgent(ctx: AgentContext, cmd: EnrollCommand): Promis
     sealingPrivateKey: exportPrivateKey(sealing.privateKey),
     controlPlaneKey: enrolled.controlPlaneKey,
   });
-  ctx.out.info(`enrolled as VM ${enrolled.vmId}; identity written to ${file}`, { vmId: enrolled.vmId, identityFile: file });
+  ctx.out.info(`enrolled as VM ${enrolled.vmId}; identity written to ${file}`, { vmId: enrolled.vmId, identityFile: file, initialRestore: gate });
+  if (gate === "pending") ctx.out.info("the control plane will restore this customer's last snapshot here; `nacre-agent wait-ready` holds the app until it is done", { event: "initial-restore.pending" });
   ctx.out.result(`enrolled: VM ${enrolled.vmId} (identity in ${file}); start the agent with: nacre-agent run`);
   return ExitCode.ok;
 }

@@ -1,6 +1,6 @@
 // Every command frame is acknowledged first (command.accepted, duplicates included, so the gateway stops
 // resending it), then acted on: its snapshot id, restore id or command id makes acting idempotent.
-import type { CommandMessage } from "@nacre/protocol";
+import type { CommandMessage, InitialRestoreStatus } from "@nacre/protocol";
 import type { Output } from "../runtime/output.ts";
 import { AppCommandError } from "./app-control.ts";
 import type { AppControl } from "./app-control.ts";
@@ -16,6 +16,8 @@ export interface CommandDeps {
   out: Output;
   /** An extra heartbeat, so the control plane sees a changed app status at once. */
   heartbeatNow: () => void;
+  /** Opens the wait-ready gate when the control plane says no initial restore will come. */
+  settleGate: (status: InitialRestoreStatus) => Promise<void>;
 }
 
 /** Acknowledges and dispatches one command; never throws (work runs in the background). */
@@ -33,6 +35,10 @@ export function handleCommand(deps: CommandDeps, message: CommandMessage): void 
       return;
     case "restore.start":
       deps.restores.start(message.payload);
+      return;
+    case "initial-restore.status":
+      // Idempotent by nature: the gate only ever opens once.
+      void deps.settleGate(message.payload);
       return;
   }
 }

@@ -45,6 +45,8 @@ export interface PerformRestoreInput {
   now: () => Date;
   signal: AbortSignal;
   progress: (step: string, message: string) => void;
+  /** Runs after the swap, right before the app is resumed; a failure is logged, never fails the restore. */
+  beforeResume?: () => Promise<void>;
 }
 
 export type RestoreResult = { ok: true } | { ok: false; code: string; message: string; rolledBack: boolean };
@@ -180,6 +182,11 @@ async function stage(input: PerformRestoreInput, grant: OpenedGrant, staging: st
 async function resumeAndCheck(input: PerformRestoreInput): Promise<{ code: string; message: string } | undefined> {
   const { app, config, progress, signal } = input;
   progress("resume", "resuming the app on the restored data");
+  try {
+    await input.beforeResume?.();
+  } catch (error) {
+    input.out.error("E_STATE_WRITE", `before resuming the app: ${(error as Error).message}`);
+  }
   try {
     await app.resume();
   } catch (error) {

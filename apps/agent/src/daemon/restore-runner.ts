@@ -30,6 +30,8 @@ export interface RestoreRunnerDeps {
   /** The snapshot being written, if any: a restore never runs beside one. */
   busySnapshotId: () => string | null;
   onBusyChange: () => void;
+  /** Runs once the restored data is in place, right before the app is resumed (the wait-ready gate). */
+  beforeResume?: (restoreId: string) => Promise<void>;
 }
 
 export class RestoreRunner {
@@ -112,6 +114,7 @@ export class RestoreRunner {
     const result = await performRestore({
       command, config: this.deps.config, identity: this.deps.identity, app: this.deps.app, ledger: this.deps.ledger,
       agentVersion: this.deps.agentVersion, out, now: this.deps.now, signal,
+      ...(this.deps.beforeResume ? { beforeResume: () => this.deps.beforeResume!(restoreId) } : {}),
       progress: (step, message) => {
         out.info(`restore ${restoreId}: ${step}: ${message}`, { event: "restore.progress", restoreId, step });
         connection.send("restore.progress", { restoreId, step, message: message.slice(0, 2000) });

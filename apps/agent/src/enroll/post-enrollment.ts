@@ -2,6 +2,7 @@
 // /enroll, the VM id and the control plane's grant key come back. Every refusal the gateway documents
 // becomes a CliError with its code and a sentence saying what to do.
 import { importPublicKey } from "@nacre/core";
+import { InitialRestoreStatus } from "@nacre/protocol";
 import { z } from "zod";
 import { CliError, ExitCode } from "../runtime/cli-error.ts";
 
@@ -16,7 +17,12 @@ export interface EnrollmentRequest {
   signal: AbortSignal;
 }
 
-const Enrolled = z.object({ vmId: z.uuid(), controlPlaneKey: z.string() });
+const Enrolled = z.object({
+  vmId: z.uuid(),
+  controlPlaneKey: z.string(),
+  /** Absent from gateways that predate initial restores. */
+  initialRestore: InitialRestoreStatus.optional().catch(undefined),
+});
 export type Enrolled = z.infer<typeof Enrolled>;
 const Refusal = z.object({ code: z.string().regex(/^E_[A-Z0-9_]+$/), message: z.string() });
 
@@ -96,7 +102,7 @@ function readEnrolled(url: string, body: unknown): Enrolled {
     );
   }
   // The protocol's signed bytes carry the VM id as text, in lower case (docs/protocol.md).
-  return { vmId: parsed.data.vmId.toLowerCase(), controlPlaneKey: parsed.data.controlPlaneKey.trim() };
+  return { vmId: parsed.data.vmId.toLowerCase(), controlPlaneKey: parsed.data.controlPlaneKey.trim(), initialRestore: parsed.data.initialRestore };
 }
 
 function parseJson(text: string): unknown {

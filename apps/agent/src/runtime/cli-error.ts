@@ -14,6 +14,7 @@ export const ExitCode = {
   restoreRefused: 8,
   enrollRefused: 9,
   gateway: 10,
+  notReady: 11,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
