@@ -309,7 +309,7 @@ else
     printf '  // How the control plane pauses and resumes the app around a restore (argv arrays, no shell):\n'
     printf '  // app: {\n'
     printf '  //   pauseCommand: ["systemctl", "stop", "openclaw"],\n'
-    printf '  //   resumeCommand: ["systemctl", "start", "openclaw"],\n'
+    printf '  //   resumeCommand: ["systemctl", "start", "--no-block", "openclaw"],  // not held by its own wait-ready\n'
     printf '  //   statusCommand: ["systemctl", "is-active", "--quiet", "openclaw"],\n'
     printf '  // },\n'
     printf '}\n'
