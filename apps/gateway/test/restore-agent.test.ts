@@ -5,14 +5,15 @@
 // failed), or the disk fills during extraction. Downloads go through the local-stack faulty proxy.
 import { execFileSync, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync, closeSync } from "node:fs";
+import { randomBytes, randomUUID } from "node:crypto";
+import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import { createEnrollmentToken, withServiceSession } from "@nacre/db";
 import { locateAgent, RestoreStartError, runRestore, runSnapshot, startRestore } from "@nacre/fleet";
 import type { ControlPlane, RunRestoreOptions } from "@nacre/fleet";
+import { dataTree } from "@nacre/local-stack";
 import { useFaultyProxy } from "@nacre/local-stack/vitest";
 import { createBucketSigner } from "@nacre/storage";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
@@ -78,20 +79,7 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Every file, dir and symlink under `dir` (restore work dirs left out) → its content's SHA-256, mode or target. */
-function tree(dir: string, base = dir): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(dir)) {
-    if (dir === base && name.startsWith(".nacre-")) continue;
-    const path = join(dir, name);
-    const rel = relative(base, path);
-    const st = lstatSync(path);
-    if (st.isSymbolicLink()) out[rel] = `link:${readlinkSync(path)}`;
-    else if (st.isDirectory()) Object.assign(out, { [rel]: `dir:${(st.mode & 0o777).toString(8)}` }, tree(path, base));
-    else out[rel] = `file:${(st.mode & 0o777).toString(8)}:${createHash("sha256").update(readFileSync(path)).digest("hex")}`;
-  }
-  return out;
-}
+const tree = (dir: string): Record<string, string> => dataTree(dir);
 
 function writeVersionOne(): void {
   mkdirSync(join(dataDir, "workspace", "memory"), { recursive: true });

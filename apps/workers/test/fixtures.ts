@@ -23,7 +23,7 @@ import { afterAll, beforeAll, inject } from "vitest";
 import { createResendMailer } from "../src/mailer.ts";
 import { startWorkers } from "../src/start-workers.ts";
 import type { Workers } from "../src/start-workers.ts";
-import type { SnapshotTimeouts } from "../src/worker-deps.ts";
+import type { InitialRestoreSettings, SnapshotTimeouts } from "../src/worker-deps.ts";
 
 export const BUCKETS = { SG: "nacre-sg", US: "nacre-us", EU: "nacre-eu" } as const;
 
@@ -50,6 +50,8 @@ export interface StackOptions {
   schedule?: boolean;
   /** The final backup's retry window (compressed in tests). */
   finalBackup?: FinalBackupTiming;
+  /** The initial restore's sweep and retries (compressed in tests); its sweep runs only when given. */
+  initialRestore?: Partial<InitialRestoreSettings>;
 }
 
 /** Starts everything once for the test file; stops it and removes its queues afterwards. */
@@ -96,6 +98,7 @@ export function useNightlyStack(options: StackOptions): () => NightlyStack {
       nightlyConcurrency: 10,
       schedule: options.schedule ?? false,
       ...(options.finalBackup ? { finalBackup: options.finalBackup } : {}),
+      ...(options.initialRestore ? { initialRestore: options.initialRestore } : {}),
       opsPort: 0,
       applyRetention: async (vmId) => {
         retained.push(vmId);

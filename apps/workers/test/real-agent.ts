@@ -11,13 +11,23 @@ import { locateAgent } from "@nacre/fleet";
 import { afterAll, expect } from "vitest";
 import type { NightlyStack } from "./fixtures.ts";
 
-const BUNDLE = resolve(import.meta.dirname, "../../agent/dist/nacre-agent.mjs");
+export const AGENT_BUNDLE = resolve(import.meta.dirname, "../../agent/dist/nacre-agent.mjs");
 const running = new Set<ChildProcess>();
 afterAll(() => {
   for (const child of running) child.kill("SIGKILL");
 });
 
+export interface RealAgentOptions {
+  /** Writes the VM's /data before enrollment; a small default tree otherwise. */
+  seed?: (dataDir: string) => void;
+  /** The agent config's `app` section (pause, resume, status, health commands). */
+  app?: Record<string, string[]>;
+}
+
 export interface RealAgent {
+  dataDir: string;
+  stateDir: string;
+  configFile: string;
   /** Starts the daemon and resolves once the gateway has registered it. */
   start(): Promise<void>;
   /** SIGTERM, and waits for the daemon to exit. */
@@ -26,20 +36,25 @@ export interface RealAgent {
 }
 
 /** Makes the VM's files and enrolls the agent (the daemon is not started). */
-export async function enrollRealAgent(stack: NightlyStack, vmId: string): Promise<RealAgent> {
+export async function enrollRealAgent(stack: NightlyStack, vmId: string, options: RealAgentOptions = {}): Promise<RealAgent> {
   const dir = join(stack.work, vmId);
   const dataDir = join(dir, "data");
-  mkdirSync(join(dataDir, "workspace"), { recursive: true });
-  mkdirSync(join(dataDir, "state"), { recursive: true });
-  writeFileSync(join(dataDir, "workspace", "MEMORY.md"), `# What I remember about ${vmId}\n`);
-  writeFileSync(join(dataDir, "state", "blob.bin"), randomBytes(64 * 1024));
+  const stateDir = join(dir, "state");
+  mkdirSync(dataDir, { recursive: true });
+  if (options.seed) options.seed(dataDir);
+  else {
+    mkdirSync(join(dataDir, "workspace"), { recursive: true });
+    mkdirSync(join(dataDir, "state"), { recursive: true });
+    writeFileSync(join(dataDir, "workspace", "MEMORY.md"), `# What I remember about ${vmId}\n`);
+    writeFileSync(join(dataDir, "state", "blob.bin"), randomBytes(64 * 1024));
+  }
   const configFile = join(dir, "agent.json");
-  writeFileSync(configFile, JSON.stringify({ gatewayUrl: stack.gateway.url, stateDir: join(dir, "state"), dataDir }), { mode: 0o600 });
+  writeFileSync(configFile, JSON.stringify({ gatewayUrl: stack.gateway.url, stateDir, dataDir, ...(options.app ? { app: options.app } : {}) }), { mode: 0o600 });
 
   const token = await withServiceSession(stack.sql, (tx) => createEnrollmentToken(tx, vmId, 600, new Date()));
   // `--token=…` in one argument: a base64url token may begin with "-", which would read as an option.
   let output = "";
-  const enroll = spawn(process.execPath, [BUNDLE, "enroll", `--token=${token}`, "--agent-config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
+  const enroll = spawn(process.execPath, [AGENT_BUNDLE, "enroll", `--token=${token}`, "--agent-config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
   enroll.stdout.on("data", (d: Buffer) => (output += d.toString()));
   enroll.stderr.on("data", (d: Buffer) => (output += d.toString()));
   const code = await new Promise<number | null>((done) => enroll.once("exit", done));
@@ -47,8 +62,11 @@ export async function enrollRealAgent(stack: NightlyStack, vmId: string): Promis
 
   let daemon: ChildProcess | undefined;
   return {
+    dataDir,
+    stateDir,
+    configFile,
     async start() {
-      daemon = spawn(process.execPath, [BUNDLE, "run", "--agent-config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
+      daemon = spawn(process.execPath, [AGENT_BUNDLE, "run", "--agent-config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
       running.add(daemon);
       daemon.stdout?.on("data", (d: Buffer) => (output += d.toString()));
       daemon.stderr?.on("data", (d: Buffer) => (output += d.toString()));
