@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", ".tools/**", "**/test-vectors/**", "bench-out/**"] },
+  { ignores: ["**/dist/**", "**/.next/**", "**/next-env.d.ts", "**/node_modules/**", ".tools/**", "**/test-vectors/**", "bench-out/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

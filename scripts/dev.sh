@@ -6,5 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bootstrap.sh
+# The dashboard is built with its local sign-in (a production deploy builds with NACRE_BUILD_PROFILE=production).
+export NACRE_BUILD_PROFILE="${NACRE_BUILD_PROFILE:-local}" NEXT_TELEMETRY_DISABLED=1
 pnpm -s turbo run build --output-logs=errors-only
 exec node packages/dev-stack/src/main.ts "$@"

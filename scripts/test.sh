@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bootstrap.sh
+# The dashboard is built with its local sign-in (a production deploy builds with NACRE_BUILD_PROFILE=production).
+export NACRE_BUILD_PROFILE="${NACRE_BUILD_PROFILE:-local}" NEXT_TELEMETRY_DISABLED=1
 
 export CI="${CI:-}"
 mkdir -p test-artifacts

@@ -18,6 +18,7 @@ import * as purge from "./handlers/customer-purge.ts";
 import * as exportNow from "./handlers/export-now.ts";
 import * as initialRestoreSweep from "./handlers/vm-initial-restore-sweep.ts";
 import * as initialRestore from "./handlers/vm-initial-restore.ts";
+import * as restoreRun from "./handlers/restore-run.ts";
 import * as fanout from "./handlers/snapshot-fanout.ts";
 import * as nightly from "./handlers/snapshot-nightly.ts";
 import * as finalBackup from "./handlers/vm-final-backup.ts";
@@ -123,6 +124,7 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
     // Restores wait on agents for minutes; the sweep only reads the database and queues jobs.
     new Worker(QUEUES.initialRestore, (job) => initialRestore.handle(job.data, context(job)), { ...common, concurrency: 10 }),
     new Worker(QUEUES.initialRestoreSweep, (job) => initialRestoreSweep.handle(job.data, context(job)), { ...common, concurrency: 1 }),
+    new Worker(QUEUES.restoreRun, (job) => restoreRun.handle(job.data, context(job)), { ...common, concurrency: 10 }),
   ];
   const all = [fanoutWorker, nightlyWorker, ...lifecycleWorkers] as Worker[];
   for (const worker of all) {

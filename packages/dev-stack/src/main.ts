@@ -7,6 +7,7 @@
 //   --exit-when-ready   stop again right after printing the table (smoke tests)
 // Environment: NACRE_LOCAL_DIR (default <repo>/.nacre-local), NACRE_S3_PORT (9000),
 // NACRE_EMAIL_PORT (8025), NACRE_GATEWAY_PORT (8787), NACRE_OPS_PORT (9464, the workers' /metrics),
+// NACRE_DASHBOARD_PORT (3000),
 // NACRE_DATABASE (nacre).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -32,6 +33,7 @@ const stack = await startStack({
   emailPort: port("NACRE_EMAIL_PORT", 8025),
   gatewayPort: port("NACRE_GATEWAY_PORT", 8787),
   opsPort: port("NACRE_OPS_PORT", 9464),
+  dashboardPort: port("NACRE_DASHBOARD_PORT", 3000),
   databaseName: process.env["NACRE_DATABASE"] ?? "nacre",
   onProgress: (message) => console.log(`▶ starting ${message}`),
 });

@@ -30,7 +30,16 @@ export async function runManagedDemo(stack: Stack, dir: string, say: (line: stri
   writeFileSync(join(dataDir, "workspace", "MEMORY.md"), "# Alice's assistant\n- prefers the metric system\n");
   writeFileSync(join(dataDir, "workspace", "memory", "today.md"), `Snapshot demo at ${new Date().toISOString()}\n`);
   const configFile = join(vmDir, "agent.json");
-  writeFileSync(configFile, JSON.stringify({ gatewayUrl: stack.gateway.url, stateDir: join(vmDir, "state"), dataDir }, null, 2), { mode: 0o600 });
+  // No OpenClaw runs on the local stack: the app commands stand in for its unit (a log line each), and
+  // the health check after a restore asks that the assistant's memory file came back.
+  const appLog = join(vmDir, "app.log");
+  const sh = (script: string): string[] => ["/bin/sh", "-c", script];
+  const app = {
+    pauseCommand: sh(`echo "$(date -u +%FT%TZ) pause" >> '${appLog}'`),
+    resumeCommand: sh(`echo "$(date -u +%FT%TZ) resume" >> '${appLog}'`),
+    healthCommand: sh(`test -s '${join(dataDir, "workspace", "MEMORY.md")}'`),
+  };
+  writeFileSync(configFile, JSON.stringify({ gatewayUrl: stack.gateway.url, stateDir: join(vmDir, "state"), dataDir, app }, null, 2), { mode: 0o600 });
 
   const sql = connect(stack.databaseUrl, { applicationName: "nacre-dev-stack", max: 2 });
   const redis = new Redis(stack.redisUrl);

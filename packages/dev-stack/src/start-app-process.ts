@@ -11,6 +11,8 @@ export interface AppProcessOptions {
   nodeFlags?: string[];
   env: Record<string, string>;
   logFile: string;
+  /** Working directory of the child (Next.js resolves its build from here). */
+  cwd?: string;
 }
 
 export interface AppProcess<Ready> {
@@ -23,6 +25,7 @@ export async function startAppProcess<Ready extends { ready: true }>(options: Ap
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), options.main], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...options.env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   const killOnExit = (): void => void child.kill("SIGKILL");
   process.on("exit", killOnExit);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { setupLocalDatabase } from "@nacre/db/migrate";
 import { ensurePostgres, ensureRedis, startEmailRecorder, startS3Server } from "@nacre/local-stack";
 import { controlPlaneEnv, ensureGrantKey, startGatewayProcess } from "./start-gateway-process.ts";
+import { startDashboardProcess } from "./start-dashboard-process.ts";
 import { startWorkersProcess } from "./start-workers-process.ts";
 
 /** The bucket of each region on the local S3 server (R2 has one bucket per region in production). */
@@ -19,6 +20,7 @@ export interface StackOptions {
   emailPort: number;
   gatewayPort: number;
   opsPort: number;
+  dashboardPort: number;
   databaseName: string;
   /** Called as each part comes up, so a person sees progress on a slow first start. */
   onProgress?: (message: string) => void;
@@ -38,6 +40,7 @@ export interface Stack {
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; buckets: Record<string, string> };
   email: { baseUrl: string; apiKey: string };
   gateway: { url: string; grantKeyFile: string };
+  dashboard: { url: string };
   /** Stops what this stack started, in reverse order; never a server it found running. */
   stop(): Promise<void>;
 }
@@ -86,6 +89,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const workers = await startWorkersProcess(options.dir, options.opsPort, env, { baseUrl: email.baseUrl, apiKey: email.apiKey });
     stops.push(() => workers.stop());
 
+    say("dashboard (apps/dashboard)");
+    const dashboard = await startDashboardProcess(options.dir, options.dashboardPort, env);
+    stops.push(() => dashboard.stop());
+
     const services: StackService[] = [
       { name: "PostgreSQL", where: redactPassword(databaseUrl), startedByUs: postgres.startedByUs,
         note: applied.length > 0 ? `${applied.length} migrations applied, seeded` : "up to date, seeded" },
@@ -93,6 +100,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       { name: "S3 (s3rver)", where: s3.endpoint, startedByUs: true, note: `buckets ${buckets.join(", ")}` },
       { name: "Email recorder", where: email.baseUrl, startedByUs: true, note: "Resend-compatible; open it in a browser" },
       { name: "Gateway", where: gateway.url, startedByUs: true, note: `agents dial it; POST /enroll; log in ${join(options.dir, "gateway.log")}` },
+      { name: "Dashboard", where: dashboard.url, startedByUs: true, note: `sign in as a seeded account; log in ${join(options.dir, "dashboard.log")}` },
       { name: "Workers", where: workers.opsUrl ?? "(no ops endpoint)", startedByUs: true, note: `nightly at 03:00 UTC, exports, purges; /metrics, /queues; log in ${join(options.dir, "workers.log")}` },
     ];
     return {
@@ -102,6 +110,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       s3: s3Info,
       email: { baseUrl: email.baseUrl, apiKey: email.apiKey },
       gateway: { url: gateway.url, grantKeyFile },
+      dashboard: { url: dashboard.url },
       stop,
     };
   } catch (error) {

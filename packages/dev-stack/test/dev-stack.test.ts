@@ -23,7 +23,7 @@ test("the stack comes up seeded, and SIGINT stops only what it started", async (
   const database = `nacre_stack_${process.pid}`;
   const jobsPrefix = `nacre-test-stack-${process.pid}`;
   const child = spawn(process.execPath, [main, "--no-demo"], {
-    env: { ...process.env, NACRE_LOCAL_DIR: dir, NACRE_S3_PORT: "0", NACRE_EMAIL_PORT: "0", NACRE_GATEWAY_PORT: "0", NACRE_OPS_PORT: "0", NACRE_DATABASE: database,
+    env: { ...process.env, NACRE_LOCAL_DIR: dir, NACRE_S3_PORT: "0", NACRE_EMAIL_PORT: "0", NACRE_GATEWAY_PORT: "0", NACRE_OPS_PORT: "0", NACRE_DASHBOARD_PORT: "0", NACRE_DATABASE: database,
       // The workers' queues under a prefix of this test's own, removed afterwards.
       NACRE_JOBS_PREFIX: jobsPrefix },
     stdio: ["ignore", "pipe", "pipe"],
@@ -61,6 +61,8 @@ test("the stack comes up seeded, and SIGINT stops only what it started", async (
   expect(await health.json()).toMatchObject({ ok: true, agents: 0 });
   const opsUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(line("Workers"))?.[0] ?? "";
   expect(await (await fetch(`${opsUrl}/metrics`)).text()).toContain("nacre_queue_jobs");
+  const dashboardUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(line("Dashboard"))?.[0] ?? "";
+  expect(await (await fetch(`${dashboardUrl}/api/health`)).json()).toEqual({ ok: true });
 
   child.kill("SIGINT");
   expect(await exited).toBe(0);
@@ -69,6 +71,7 @@ test("the stack comes up seeded, and SIGINT stops only what it started", async (
   await expect(fetch(`${emailUrl}/`)).rejects.toThrow();
   await expect(fetch(gatewayUrl.replace(/^ws/, "http").replace(/\/agent$/, "/healthz"))).rejects.toThrow();
   await expect(fetch(`${opsUrl}/metrics`)).rejects.toThrow();
+  await expect(fetch(`${dashboardUrl}/api/health`)).rejects.toThrow();
 
   const redis = new Redis(/redis:\/\/\S+/.exec(line("Redis"))?.[0] ?? "");
   const keys = await redis.keys(`${jobsPrefix}:*`);

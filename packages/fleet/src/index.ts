@@ -40,7 +40,9 @@ export type { RequestVmDeletionDeps } from "./vms/request-vm-deletion.ts";
 // Support-operated restores (docs/restore.md, docs/runbooks/restore.md).
 export { prepareRestoreCommand, RESTORE_URL_LIFETIME_SECONDS, startRestore } from "./restores/start-restore.ts";
 export type { StartedRestore, StartRestoreInput } from "./restores/start-restore.ts";
-export { runRestore } from "./restores/run-restore.ts";
+export { continueRestore, runRestore } from "./restores/run-restore.ts";
+export { runRecordedRestore } from "./restores/run-recorded-restore.ts";
+export type { RecordedRestoreResult } from "./restores/run-recorded-restore.ts";
 export type { RestoreOutcome, RunRestoreOptions } from "./restores/run-restore.ts";
 export { RestoreStartError } from "./restores/restore-errors.ts";
 export type { RestoreErrorCode } from "./restores/restore-errors.ts";

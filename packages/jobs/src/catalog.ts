@@ -4,7 +4,7 @@
 // must be optional: jobs already queued (some wait an hour to retry) still have to validate.
 import { z } from "zod";
 import {
-  CustomerPurgePayload, CustomerPurgeSweepPayload, ExportNowPayload, VmFinalBackupPayload, VmInitialRestorePayload, VmInitialRestoreSweepPayload,
+  CustomerPurgePayload, CustomerPurgeSweepPayload, ExportNowPayload, RestoreRunPayload, VmFinalBackupPayload, VmInitialRestorePayload, VmInitialRestoreSweepPayload,
 } from "./lifecycle-payloads.ts";
 import { Night } from "./night.ts";
 
@@ -33,6 +33,7 @@ export const QUEUES = {
   purgeSweep: "customer-purge-sweep",
   initialRestore: "vm-initial-restore",
   initialRestoreSweep: "vm-initial-restore-sweep",
+  restoreRun: "restore-run",
 } as const;
 
 export const JOBS = {
@@ -92,6 +93,14 @@ export const JOBS = {
   "vm.initial-restore-sweep": {
     queue: QUEUES.initialRestoreSweep,
     payload: VmInitialRestoreSweepPayload,
+    attempts: 1,
+    backoff: { type: "fixed", delay: MINUTE },
+  },
+  "restore.run": {
+    queue: QUEUES.restoreRun,
+    payload: RestoreRunPayload,
+    // A support restore overwrites /data: it is never retried behind support's back. A failure ends
+    // the restore row (with /data untouched or rolled back) and support decides what happens next.
     attempts: 1,
     backoff: { type: "fixed", delay: MINUTE },
   },
@@ -163,4 +172,9 @@ export function finalBackupJobId(vmId: string): string {
  */
 export function initialRestoreJobId(vmId: string, requestedAt: Date): string {
   return `initial-restore:${vmId.toLowerCase()}:${requestedAt.getTime()}`;
+}
+
+/** A support restore's job id: the restore's own id (no colons, as BullMQ 5 wants for custom ids). */
+export function restoreRunJobId(restoreId: string): string {
+  return `restore-${restoreId.toLowerCase()}`;
 }

@@ -5,11 +5,11 @@ export { Night, nightOf, previousNight } from "./night.ts";
 export { spreadDelayMs } from "./spread.ts";
 export {
   DEFAULT_NIGHTLY_TIMING, FANOUT_BATCH, finalBackupJobId, JOBS, KEEP_COMPLETED, KEEP_FAILED, NIGHTLY_SCHEDULE, nightlyJobId,
-  PURGE_SWEEP_SCHEDULE, purgeJobId, QUEUES, SnapshotFanoutPayload, SnapshotNightlyPayload,
+  PURGE_SWEEP_SCHEDULE, purgeJobId, QUEUES, restoreRunJobId, SnapshotFanoutPayload, SnapshotNightlyPayload,
 } from "./catalog.ts";
-export { CustomerPurgePayload, CustomerPurgeSweepPayload, ExportNowPayload, VmFinalBackupPayload } from "./lifecycle-payloads.ts";
+export { CustomerPurgePayload, CustomerPurgeSweepPayload, ExportNowPayload, RestoreRunPayload, VmFinalBackupPayload } from "./lifecycle-payloads.ts";
 export {
-  cancelScheduledPurge, enqueueDuePurge, enqueueExport, enqueueFinalBackup, lifecycleQueue, schedulePurge, upsertPurgeSweepSchedule,
+  cancelScheduledPurge, enqueueDuePurge, enqueueExport, enqueueFinalBackup, enqueueRestoreRun, lifecycleQueue, schedulePurge, upsertPurgeSweepSchedule,
 } from "./lifecycle-queues.ts";
 export type { FinalBackupTiming, LifecycleQueue } from "./lifecycle-queues.ts";
 export type { JobName, JobPayload, NightlyTiming } from "./catalog.ts";

@@ -29,3 +29,9 @@ export type VmInitialRestorePayload = z.infer<typeof VmInitialRestorePayload>;
 
 export const VmInitialRestoreSweepPayload = z.object({});
 export type VmInitialRestoreSweepPayload = z.infer<typeof VmInitialRestoreSweepPayload>;
+
+export const RestoreRunPayload = z.object({
+  /** A restore the support console recorded (status `requested`); the worker carries it to its end. */
+  restoreId: z.uuid(),
+});
+export type RestoreRunPayload = z.infer<typeof RestoreRunPayload>;

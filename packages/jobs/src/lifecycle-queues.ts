@@ -3,8 +3,8 @@
 // scheduler. `lifecycleQueue` bundles them in the shape @nacre/fleet's request functions take, so the
 // dashboard and billing code pass it in without @nacre/fleet depending on BullMQ.
 import type { Job, JobsOptions } from "bullmq";
-import { finalBackupJobId, JOBS, KEEP_COMPLETED, KEEP_FAILED, PURGE_SWEEP_SCHEDULE, purgeJobId } from "./catalog.ts";
-import { CustomerPurgePayload, ExportNowPayload, VmFinalBackupPayload } from "./lifecycle-payloads.ts";
+import { finalBackupJobId, JOBS, KEEP_COMPLETED, KEEP_FAILED, PURGE_SWEEP_SCHEDULE, purgeJobId, restoreRunJobId } from "./catalog.ts";
+import { CustomerPurgePayload, ExportNowPayload, RestoreRunPayload, VmFinalBackupPayload } from "./lifecycle-payloads.ts";
 import type { JobQueues } from "./queues.ts";
 
 const keep = { removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED };
@@ -20,6 +20,14 @@ export async function enqueueExport(queues: JobQueues, exportId: string): Promis
   const spec = JOBS["export.now"];
   return queues.exportNow.add("export.now", ExportNowPayload.parse({ exportId }), {
     jobId: exportId, attempts: spec.attempts, backoff: { ...spec.backoff }, ...keep,
+  });
+}
+
+/** Queues a recorded support restore under its own id: a second request for the same restore adds nothing. */
+export async function enqueueRestoreRun(queues: JobQueues, restoreId: string): Promise<Job<RestoreRunPayload>> {
+  const spec = JOBS["restore.run"];
+  return queues.restoreRun.add("restore.run", RestoreRunPayload.parse({ restoreId }), {
+    jobId: restoreRunJobId(restoreId), attempts: spec.attempts, backoff: { ...spec.backoff }, ...keep,
   });
 }
 
@@ -104,6 +112,7 @@ export interface LifecycleQueue {
   enqueueFinalBackup(vmId: string): Promise<void>;
   schedulePurge(customerId: string, purgeAt: Date): Promise<void>;
   cancelPurge(customerId: string, purgeAt: Date): Promise<boolean>;
+  enqueueRestore(restoreId: string): Promise<void>;
 }
 
 /** The catalog's queues as a LifecycleQueue. */
@@ -113,5 +122,6 @@ export function lifecycleQueue(queues: JobQueues, finalBackup?: FinalBackupTimin
     enqueueFinalBackup: async (vmId) => void (await enqueueFinalBackup(queues, vmId, finalBackup)),
     schedulePurge: async (customerId, purgeAt) => void (await schedulePurge(queues, customerId, purgeAt)),
     cancelPurge: (customerId, purgeAt) => cancelScheduledPurge(queues, customerId, purgeAt),
+    enqueueRestore: async (restoreId) => void (await enqueueRestoreRun(queues, restoreId)),
   };
 }

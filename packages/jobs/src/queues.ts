@@ -8,7 +8,8 @@ import {
 } from "./catalog.ts";
 import type { NightlyTiming } from "./catalog.ts";
 import type {
-  CustomerPurgePayload, CustomerPurgeSweepPayload, ExportNowPayload, VmFinalBackupPayload, VmInitialRestorePayload, VmInitialRestoreSweepPayload,
+  CustomerPurgePayload, CustomerPurgeSweepPayload, ExportNowPayload, RestoreRunPayload, VmFinalBackupPayload, VmInitialRestorePayload,
+  VmInitialRestoreSweepPayload,
 } from "./lifecycle-payloads.ts";
 import type { Night } from "./night.ts";
 import { spreadDelayMs } from "./spread.ts";
@@ -32,6 +33,7 @@ export interface JobQueues {
   purgeSweep: Queue<CustomerPurgeSweepPayload, unknown, "customer.purge-sweep">;
   initialRestore: Queue<VmInitialRestorePayload, unknown, "vm.initial-restore">;
   initialRestoreSweep: Queue<VmInitialRestoreSweepPayload, unknown, "vm.initial-restore-sweep">;
+  restoreRun: Queue<RestoreRunPayload, unknown, "restore.run">;
   /** Every queue, for the metrics and the queue view. */
   all(): Queue[];
   close(): Promise<void>;
@@ -49,7 +51,8 @@ export function openJobQueues(options: QueueOptions): JobQueues {
   const purgeSweep = new Queue<CustomerPurgeSweepPayload, unknown, "customer.purge-sweep">(QUEUES.purgeSweep, common);
   const initialRestore = new Queue<VmInitialRestorePayload, unknown, "vm.initial-restore">(QUEUES.initialRestore, common);
   const initialRestoreSweep = new Queue<VmInitialRestoreSweepPayload, unknown, "vm.initial-restore-sweep">(QUEUES.initialRestoreSweep, common);
-  const all = (): Queue[] => [fanout, nightly, exportNow, finalBackup, purge, purgeSweep, initialRestore, initialRestoreSweep] as unknown as Queue[];
+  const restoreRun = new Queue<RestoreRunPayload, unknown, "restore.run">(QUEUES.restoreRun, common);
+  const all = (): Queue[] => [fanout, nightly, exportNow, finalBackup, purge, purgeSweep, initialRestore, initialRestoreSweep, restoreRun] as unknown as Queue[];
   return {
     prefix,
     fanout,
@@ -60,6 +63,7 @@ export function openJobQueues(options: QueueOptions): JobQueues {
     purgeSweep,
     initialRestore,
     initialRestoreSweep,
+    restoreRun,
     all,
     async close() {
       await Promise.all(all().map((queue) => queue.close()));

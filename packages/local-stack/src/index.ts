@@ -25,3 +25,4 @@ export { probeRedis } from "./probe-redis.ts";
 export type { RedisProbe } from "./probe-redis.ts";
 export type { LogLine } from "./log-line.ts";
 export { dataTree } from "./data-tree.ts";
+export { CHROMIUM_ARGS, CHROMIUM_PATH, ensureChromium } from "./ensure-chromium.ts";

@@ -44,9 +44,17 @@ const SWAPPED_STEPS = new Set(["swap", "resume", "health", "rollback"]);
 
 /** Runs one restore of `snapshotId` onto `vmId` to its end; throws RestoreStartError when it is refused up front. */
 export async function runRestore(cp: ControlPlane, input: StartRestoreInput, options: RunRestoreOptions): Promise<RestoreOutcome> {
-  const started = await startRestore(cp, input);
+  return continueRestore(cp, await startRestore(cp, input), input.requestedBy, options);
+}
+
+/**
+ * Carries a recorded restore (startRestore's row) to its end: the safety snapshot, restore.start, and
+ * the agent's reports. The support console records the request in its request and leaves this part to
+ * a worker job (runRecordedRestore), since it takes as long as the download and the health check.
+ */
+export async function continueRestore(cp: ControlPlane, started: StartedRestore, requestedBy: string | undefined, options: RunRestoreOptions): Promise<RestoreOutcome> {
   const { restoreId } = started;
-  const actor: Pick<AuditEntry, "actorKind" | "actorId"> = input.requestedBy ? { actorKind: "support", actorId: input.requestedBy } : { actorKind: "service" };
+  const actor: Pick<AuditEntry, "actorKind" | "actorId"> = requestedBy ? { actorKind: "support", actorId: requestedBy } : { actorKind: "service" };
   const step = async (name: string, message: string, facts: { safetySnapshotId?: string } = {}): Promise<void> => {
     options.onStep?.(name, message);
     await withServiceSession(cp.sql, async (tx) => {

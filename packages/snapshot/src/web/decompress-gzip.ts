@@ -52,7 +52,10 @@ export async function* decompressGzip(payload: AsyncIterable<Uint8Array>): Async
         },
         { highWaterMark: 0 },
       );
-      const reader = member.pipeThrough(new DecompressionStream("gzip")).getReader();
+      // Typed as a Uint8Array pair: the DOM's typings (the dashboard's) declare the writable side as
+      // BufferSource, Node's as Uint8Array; both accept the Uint8Arrays given here.
+      const gunzip = new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+      const reader = member.pipeThrough(gunzip).getReader();
       try {
         for (;;) {
           const { done, value } = await reader.read();

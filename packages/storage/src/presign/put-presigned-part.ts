@@ -55,7 +55,9 @@ export async function putPresignedPart(p: PartPutter, n: number, data: Uint8Arra
 /** One PUT; rejects only when `signal` aborts, every other failure is an Outcome. */
 async function attemptPut(p: PartPutter, url: string, data: Uint8Array, signal: AbortSignal): Promise<Outcome> {
   const timeout = AbortSignal.timeout(p.timeoutMs);
-  const body = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  // Typed as over a plain ArrayBuffer (it is one: parts are never shared memory) so the body fits both
+  // Node's and the DOM's fetch typings (the dashboard typechecks this package with the DOM's).
+  const body = (Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)) as Buffer<ArrayBuffer>;
   try {
     const res = await p.fetch(url, {
       method: "PUT",
