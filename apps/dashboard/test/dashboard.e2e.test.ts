@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dataTree } from "@nacre/local-stack";
 import { enqueueFanout, openJobQueues } from "@nacre/jobs";
+import { MAX_HEADER_LENGTH, readSnapshotHeader } from "@nacre/snapshot/web";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ALICE, BOB, screenshot, signIn, startDashboardWorld, SUPPORT } from "./dashboard-stack.ts";
 import type { DashboardWorld } from "./dashboard-stack.ts";
@@ -137,6 +138,34 @@ describe("Export now and Decrypt locally", () => {
     mkdirSync(out);
     execFileSync("tar", ["-xf", tarFile, "-C", out]);
     expect(dataTree(join(out, "data"))).toEqual(dataTree(world.aliceData));
+    await context.close();
+  });
+
+  test("a file's key is handed out once, to the session that asked, never cached", async () => {
+    const { context, page } = await signIn(world, ALICE.email);
+    const header = readSnapshotHeader(readFileSync(exportFile).subarray(0, MAX_HEADER_LENGTH)).headerBytes;
+    const api = (path: string, data: unknown) => page.request.post(`${world.stack.dashboard.url}${path}`, { data, headers: { origin: world.stack.dashboard.url } });
+    const { ticket } = (await (await api("/api/dashboard/decrypt/ticket", { snapshotId: exportSnapshotId })).json()) as { ticket: string };
+    const first = await api("/api/dashboard/decrypt/unwrap", { ticket, header: Buffer.from(header).toString("base64") });
+    expect(first.status()).toBe(200);
+    expect(first.headers()["cache-control"]).toBe("no-store");
+    expect(Buffer.from(((await first.json()) as { dataKey: string }).dataKey, "base64")).toHaveLength(32);
+    const again = await api("/api/dashboard/decrypt/unwrap", { ticket, header: Buffer.from(header).toString("base64") });
+    expect(again.status()).toBe(403);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe("E_TICKET");
+
+    // Another of alice's sessions cannot redeem this session's ticket; a header of another file is refused.
+    const other = await signIn(world, ALICE.email);
+    const { ticket: second } = (await (await api("/api/dashboard/decrypt/ticket", { snapshotId: exportSnapshotId })).json()) as { ticket: string };
+    const stolen = await other.page.request.post(`${world.stack.dashboard.url}/api/dashboard/decrypt/unwrap`, {
+      data: { ticket: second, header: Buffer.from(header).toString("base64") }, headers: { origin: world.stack.dashboard.url },
+    });
+    expect(stolen.status()).toBe(403);
+    const [nightly] = await world.sql`select id from public.snapshots where vm_id = ${ALICE.vmId} and kind = 'nightly' and status = 'completed' limit 1`;
+    const { ticket: third } = (await (await api("/api/dashboard/decrypt/ticket", { snapshotId: nightly?.["id"] as string })).json()) as { ticket: string };
+    const mismatch = await api("/api/dashboard/decrypt/unwrap", { ticket: third, header: Buffer.from(header).toString("base64") });
+    expect(((await mismatch.json()) as { error: { code: string } }).error.code).toBe("E_NOT_THIS_SNAPSHOT");
+    await other.context.close();
     await context.close();
   });
 

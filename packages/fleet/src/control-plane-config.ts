@@ -24,7 +24,7 @@ export const ControlPlaneEnv = z.object({
 export type ControlPlaneEnv = z.infer<typeof ControlPlaneEnv>;
 
 /** Parses `env` with an app's schema; throws one E_CONFIG error listing every problem by variable. */
-export function readEnvConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, app: string): z.infer<T> {
+export function readEnvConfig<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>, app: string): z.infer<T> {
   const parsed = schema.safeParse(env);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);

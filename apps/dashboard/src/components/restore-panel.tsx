@@ -3,6 +3,7 @@
 // The support runbook's first step on screen (docs/runbooks/restore.md): pick the snapshot, type the
 // server's hostname to confirm (a restore overwrites /data), then follow every step live until the
 // restore succeeds, fails with /data untouched, or rolls back.
+import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 
 interface RestoreStep {
@@ -35,6 +36,7 @@ export function RestorePanel({ vmId, hostname, snapshots, inFlightId }: {
   const [status, setStatus] = useState<RestoreStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
+  const router = useRouter();
 
   useEffect(() => {
     if (!restoreId) return;
@@ -45,7 +47,10 @@ export function RestorePanel({ vmId, hostname, snapshots, inFlightId }: {
         if (!response.ok || stopped) return;
         const body = (await response.json()) as RestoreStatus;
         setStatus(body);
-        if (body.status === "succeeded" || body.status === "failed" || body.status === "rolled-back") stopped = true;
+        if (body.status === "succeeded" || body.status === "failed" || body.status === "rolled-back") {
+          stopped = true;
+          router.refresh(); // the page's tables (restores, snapshots, audit log) now have the outcome
+        }
       } catch { /* next tick */ }
       if (!stopped) setTimeout(tick, POLL_MS);
     };
@@ -53,7 +58,7 @@ export function RestorePanel({ vmId, hostname, snapshots, inFlightId }: {
     return () => {
       stopped = true;
     };
-  }, [restoreId]);
+  }, [restoreId, router]);
 
   const start = async (): Promise<void> => {
     setSending(true);

@@ -40,6 +40,6 @@ export const DashboardEnv = ControlPlaneEnv.extend({
 export type DashboardEnv = z.infer<typeof DashboardEnv>;
 
 /** Parses the process environment; throws one E_CONFIG error naming every wrong variable. */
-export function readDashboardConfig(env: NodeJS.ProcessEnv = process.env): DashboardEnv {
+export function readDashboardConfig(env: Record<string, string | undefined> = process.env): DashboardEnv {
   return readEnvConfig(DashboardEnv, env, "dashboard");
 }

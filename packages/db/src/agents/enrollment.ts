@@ -1,5 +1,5 @@
 // Agent identity: one-time enrollment tokens, the public keys an agent enrolls with, and revocation.
-// Tokens are 32 random bytes shown once (base64url); only their SHA-256 is stored. Consuming a token
+// Tokens are "nacre_et_" and 32 random bytes (base64url), shown once; only their SHA-256 is stored. Consuming a token
 // and writing the keys happen in one statement each inside the caller's transaction, so two agents
 // racing with the same token cannot both enroll.
 import { createHash, randomBytes } from "node:crypto";
@@ -30,9 +30,14 @@ export interface AgentIdentity {
 
 const sha256 = (text: string): Buffer => createHash("sha256").update(text).digest();
 
+/** Every enrollment token starts with this. */
+const ENROLLMENT_TOKEN_PREFIX = "nacre_et_";
+
 /** Makes a one-time enrollment token for a VM, valid for `ttlSeconds`; returns the token (shown once). */
 export async function createEnrollmentToken(tx: TransactionSql, vmId: string, ttlSeconds: number, now: Date): Promise<string> {
-  const token = randomBytes(32).toString("base64url");
+  // A fixed, letter-first prefix: base64url alone starts with "-" one time in 32, which a command line
+  // (`nacre-agent enroll --token -abc…`) reads as an option; the prefix also lets secret scanners spot it.
+  const token = `${ENROLLMENT_TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
   const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
   const rows = await tx`insert into public.enrollment_tokens (vm_id, customer_id, token_sha256, expires_at)
     select id, customer_id, ${sha256(token)}, ${expiresAt} from public.vms where id = ${vmId} and status <> 'deleted'

@@ -48,8 +48,17 @@ export async function searchAccounts(session: VerifiedSession, query: string): P
   });
 }
 
+/** A resubscribed customer's restore onto their fresh VM (docs/restore.md), as the customer row has it. */
+export interface InitialRestoreWish {
+  snapshotId: string | null;
+  requestedAt: Date;
+  vmId: string | null;
+  failedAt: Date | null;
+  error: string | null;
+}
+
 export interface CustomerDetail {
-  customer: CustomerSummary & { cancelledAt: Date | null; createdAt: Date };
+  customer: CustomerSummary & { cancelledAt: Date | null; createdAt: Date; initialRestore: InitialRestoreWish | null };
   vms: VmRow[];
 }
 
@@ -61,7 +70,16 @@ export async function customerDetail(session: VerifiedSession, customerId: strin
     if (!c) return null;
     const vms = await tx.unsafe(`select ${VM_COLUMNS} from public.vms v where v.customer_id = $1 order by v.created_at`, [customerId]);
     return {
-      customer: { ...toCustomer(c), vmCount: vms.length, cancelledAt: (c["cancelled_at"] as Date | null) ?? null, createdAt: c["created_at"] as Date },
+      customer: {
+        ...toCustomer(c), vmCount: vms.length, cancelledAt: (c["cancelled_at"] as Date | null) ?? null, createdAt: c["created_at"] as Date,
+        initialRestore: c["restore_requested_at"] ? {
+          snapshotId: (c["restore_snapshot_id"] as string | null) ?? null,
+          requestedAt: c["restore_requested_at"] as Date,
+          vmId: (c["restore_vm_id"] as string | null) ?? null,
+          failedAt: (c["restore_failed_at"] as Date | null) ?? null,
+          error: (c["restore_error"] as string | null) ?? null,
+        } : null,
+      },
       vms: vms.map(toVmRow),
     };
   });

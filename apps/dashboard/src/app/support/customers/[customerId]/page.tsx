@@ -3,12 +3,28 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requireSupport } from "@/server/auth/current-user.ts";
 import { auditLog, customerDetail } from "@/server/queries/support-views.ts";
+import type { InitialRestoreWish } from "@/server/queries/support-views.ts";
 import { agentOnline } from "@/server/queries/vm-status.ts";
 import { AgentPill } from "@/components/agent-pill.tsx";
 import { AuditTable } from "@/components/audit-table.tsx";
 import { formatUtc, REGION_NAMES, relativeTime } from "@/lib/format.ts";
 
 export const metadata: Metadata = { title: "Customer" };
+
+// A resubscribed customer is owed their last snapshot on their fresh VM (workers' vm.initial-restore).
+function InitialRestore({ wish }: { wish: InitialRestoreWish }) {
+  // Shown while the wish is open (pending or given up); a fulfilled wish is cleared from the row.
+  return (
+    <div className={`banner ${wish.failedAt ? "bad" : "warn"}`} style={{ marginTop: 16 }} data-testid="initial-restore">
+      <strong>Restore onto a fresh server (resubscribed {formatUtc(wish.requestedAt)})</strong>
+      <p>
+        Snapshot <code>{wish.snapshotId ?? "—"}</code>
+        {wish.vmId ? <> onto <Link href={`/support/vms/${wish.vmId}`}>the new server</Link></> : " — waiting for the new server's agent to enroll"}.
+      </p>
+      {wish.failedAt && <p>Given up {formatUtc(wish.failedAt)}: {wish.error ?? "no reason recorded"}. Follow docs/runbooks/restore.md.</p>}
+    </div>
+  );
+}
 
 export default async function SupportCustomerPage({ params }: { params: Promise<{ customerId: string }> }) {
   const user = await requireSupport();
@@ -29,6 +45,7 @@ export default async function SupportCustomerPage({ params }: { params: Promise<
           <dt>Customer since</dt><dd>{formatUtc(customer.createdAt)}</dd>
         </dl>
       </div>
+      {customer.initialRestore && <InitialRestore wish={customer.initialRestore} />}
       <h2>Servers</h2>
       <div className="table-wrap">
         <table>
