@@ -32,11 +32,20 @@ async function storedObject(snapshotId: string): Promise<Buffer> {
 
 describe("a customer", () => {
   test("sees only their own servers and snapshots; another customer's URLs are 404", async () => {
+    const signedOut = await world.browser.newPage();
+    await signedOut.goto(`${world.stack.dashboard.url}/`);
+    expect(new URL(signedOut.url()).pathname).toBe("/sign-in");
+    await screenshot(signedOut, "sign-in");
+    await signedOut.close();
+
     const { context, page } = await signIn(world, ALICE.email);
     await expect.poll(() => page.locator(`[data-vm="${ALICE.vmId}"]`).count()).toBe(1);
     expect(await page.content()).not.toContain(BOB.hostname);
     expect(await page.locator(`[data-vm="${ALICE.vmId}"] [data-testid="last-backup"]`).innerText()).toMatch(/^Last backup: (just now|\d+ minutes? ago)$/);
     await screenshot(page, "overview");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, "overview-phone");
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // A snapshot of bob's, recorded as completed: alice must not be able to tell it exists.
     const bobSnapshot = randomUUID();
@@ -73,6 +82,10 @@ describe("a customer", () => {
       expect(await tr.locator("[data-region]").getAttribute("data-region")).toBe("SG");
     }
     await screenshot(page, "backups");
+    await page.click(`tr[data-snapshot="${rows[0]?.["id"] as string}"] a`);
+    await page.waitForURL(/\/snapshots\//);
+    expect(await page.locator("main").innerText()).toContain(rows[0]?.["sha256"] as string);
+    await screenshot(page, "snapshot");
     await context.close();
   });
 
@@ -227,6 +240,9 @@ describe("support", () => {
     await page.click("text=Search");
     await page.locator("[data-testid=search-results]").waitFor();
     await screenshot(page, "support-search");
+    await page.click(`text=${ALICE.email}`);
+    await page.waitForURL(/\/support\/customers\//);
+    await screenshot(page, "support-customer");
     await page.click(`text=${ALICE.hostname}`);
     await page.locator("[data-testid=heartbeat]").waitFor();
     expect(await page.locator("[data-testid=heartbeat]").innerText()).toContain("Agent version");

@@ -28,14 +28,13 @@ export default async function OverviewPage() {
             <section key={vm.id} className="card vm-card" data-vm={vm.id}>
               <h3><Link href={`/vms/${vm.id}`}>{vm.hostname}</Link></h3>
               <AgentPill online={agentOnline(vm, now)} enrolled={vm.agentEnrolledAt !== null} />
+              <p style={{ margin: "10px 0 0", fontWeight: 600 }} data-testid="last-backup">
+                {vm.lastBackupSucceededAt
+                  ? <span title={formatUtc(vm.lastBackupSucceededAt)}>Last backup: {relativeTime(vm.lastBackupSucceededAt, now)}</span>
+                  : "No backup yet"}
+              </p>
               <dl className="facts">
                 <dt>Region</dt><dd>{REGION_NAMES[vm.region]} ({vm.region})</dd>
-                <dt>Last backup</dt>
-                <dd data-testid="last-backup">
-                  {vm.lastBackupSucceededAt
-                    ? <span title={formatUtc(vm.lastBackupSucceededAt)}>Last backup: {relativeTime(vm.lastBackupSucceededAt, now)}</span>
-                    : "No backup yet"}
-                </dd>
                 <dt>Next backup</dt>
                 <dd>{next ? <span title={formatUtc(next)}>{formatUtc(next)} ({relativeTime(next, now)})</span> : vm.status === "deleting" ? "Server is being deleted" : "—"}</dd>
               </dl>

@@ -33,7 +33,8 @@ export default async function DecryptPage({ searchParams }: { searchParams: Prom
         Chrome, Edge and other Chromium browsers write the archive straight to the file you choose, so any size works.
         Firefox and Safari build the archive in memory and offer it as a download at the end: fine for exports of a few
         gigabytes, depending on your computer&apos;s memory. Either way nothing is saved unless every part of the file checks out.
-        For very large exports, the <code>nacre-agent</code> CLI decrypts offline (docs/restore.md).
+        For very large exports, the <code>nacre-agent decrypt</code> command-line tool decrypts offline with your
+        customer key, which support gives you after checking who you are.
       </p>
     </>
   );
