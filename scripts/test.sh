@@ -26,8 +26,9 @@ node -e '
   try { r = JSON.parse(fs.readFileSync("test-artifacts/vitest.json", "utf8")); }
   catch { console.log("0 passed, 1 failed"); process.exit(0); }
   const skipped = r.numPendingTests + r.numTodoTests;
-  // A test file that fails to load has no test results of its own; count it as one failure.
-  const brokenFiles = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  // A file that fails outside its tests (it does not load, or a beforeAll throws and its tests are
+  // skipped) has no failed test of its own; count it as one failure.
+  const brokenFiles = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed")).length;
   const failed = r.numFailedTests + brokenFiles;
   console.log(`${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
 '

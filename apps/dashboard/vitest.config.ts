@@ -9,6 +9,7 @@ export default defineProject({
   },
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    globalSetup: ["test/chromium.global.ts"],
     testTimeout: 180_000,
     hookTimeout: 240_000,
   },
