@@ -154,6 +154,54 @@ describe("Export now and Decrypt locally", () => {
     await context.close();
   });
 
+  test("where the browser can stream (showSaveFilePicker), the tar goes straight to the chosen file; a tampered file leaves none", async () => {
+    const { context, page } = await signIn(world, ALICE.email);
+    // The save dialog answered with a real file handle of the origin-private file system, which
+    // headless Chromium has: the same FileSystemFileHandle and writable the real dialog gives.
+    await page.addInitScript(() => {
+      (window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async ({ suggestedName }: { suggestedName: string }) =>
+        (await navigator.storage.getDirectory()).getFileHandle(suggestedName, { create: true });
+    });
+    const saved = (name: string) => page.evaluate(async (file) => {
+      try {
+        const handle = await (await navigator.storage.getDirectory()).getFileHandle(file);
+        const bytes = new Uint8Array(await (await handle.getFile()).arrayBuffer());
+        let text = "";
+        for (const byte of bytes) text += String.fromCharCode(byte);
+        return btoa(text);
+      } catch {
+        return null;
+      }
+    }, name);
+    const tarName = `${exportFile.split("/").pop()!.replace(/\.nacre$/, "")}.tar`;
+
+    await page.goto(`${world.stack.dashboard.url}/decrypt`);
+    await page.locator("[data-testid=decrypt-panel][data-hydrated]").waitFor();
+    await page.setInputFiles("#export-file", exportFile);
+    await page.click("text=3. Decrypt and save");
+    await page.locator("[data-testid=decrypt-done]").waitFor({ timeout: 60_000 });
+    expect(await page.locator("[data-testid=decrypt-done]").innerText()).toContain(`saved as ${tarName}`);
+    const tar = Buffer.from((await saved(tarName)) ?? "", "base64");
+    const out = join(world.dir, "untarred-streamed");
+    mkdirSync(out);
+    writeFileSync(join(world.dir, "streamed.tar"), tar);
+    execFileSync("tar", ["-xf", join(world.dir, "streamed.tar"), "-C", out]);
+    expect(dataTree(join(out, "data"))).toEqual(dataTree(world.aliceData));
+
+    const original = readFileSync(exportFile);
+    const flipped = Buffer.from(original);
+    flipped[original.length - 100]! ^= 0x80;
+    const tampered = exportFile.replace(/\.nacre$/, "-streamed-flip.nacre");
+    writeFileSync(tampered, flipped);
+    await page.goto(`${world.stack.dashboard.url}/decrypt?snapshot=${exportSnapshotId}`);
+    await page.locator("[data-testid=decrypt-panel][data-hydrated]").waitFor();
+    await page.setInputFiles("#export-file", tampered);
+    await page.click("text=3. Decrypt and save");
+    await page.locator("[data-testid=decrypt-error]").waitFor({ timeout: 60_000 });
+    expect(await saved(tarName.replace(/\.tar$/, "-streamed-flip.tar"))).toBeNull();
+    await context.close();
+  });
+
   test("a file's key is handed out once, to the session that asked, never cached", async () => {
     const { context, page } = await signIn(world, ALICE.email);
     const header = readSnapshotHeader(readFileSync(exportFile).subarray(0, MAX_HEADER_LENGTH)).headerBytes;

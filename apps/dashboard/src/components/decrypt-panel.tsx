@@ -8,6 +8,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { MAX_HEADER_LENGTH, readSnapshotHeader } from "@nacre/snapshot/web";
 import type { WorkerReply, WorkerRequest } from "@/decrypt/messages.ts";
+import { removeIfEmpty } from "@/decrypt/remove-if-empty.ts";
 
 export interface DecryptChoice {
   id: string;
@@ -69,7 +70,7 @@ export function DecryptPanel({ choices, preselected }: { choices: DecryptChoice[
       const unwrapped = await post<{ dataKey: string }>("/api/dashboard/decrypt/unwrap", { ticket, header: toBase64(header) });
       dataKey = fromBase64(unwrapped.dataKey);
     } catch (error) {
-      await (handle as (FileSystemFileHandle & { remove?: () => Promise<void> }) | undefined)?.remove?.().catch(() => {});
+      if (handle) await removeIfEmpty(handle);
       return setPhase({ name: "failed", message: (error as Error).message });
     }
     setPhase({ name: "working", step: "Decrypting and checking every part of the file…", done: 0, total: file.size });

@@ -5,6 +5,7 @@
 // after the last byte checked out. The data key is zeroed when the work ends.
 import { decryptSnapshot } from "@nacre/snapshot/web";
 import type { WorkerReply, WorkerRequest } from "./messages.ts";
+import { removeIfEmpty } from "./remove-if-empty.ts";
 
 const post = (reply: WorkerReply): void => (self as unknown as Worker).postMessage(reply);
 const PROGRESS_EVERY_BYTES = 4 * 1024 * 1024;
@@ -42,8 +43,7 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
       post({ type: "done", bytesWritten, blob: new Blob(parts as BlobPart[], { type: "application/x-tar" }) });
     }
   } catch (error) {
-    // showSaveFilePicker created the (empty) target file; remove it where the browser allows.
-    await (handle as (FileSystemFileHandle & { remove?: () => Promise<void> }) | undefined)?.remove?.().catch(() => {});
+    if (handle) await removeIfEmpty(handle);
     const code = (error as { code?: string }).code ?? "E_DECRYPT";
     post({ type: "failed", code, message: (error as Error).message || "The file could not be decrypted." });
   } finally {
