@@ -9,13 +9,15 @@ const base = {
 
 describe("the dashboard's environment", () => {
   it("defaults to Supabase sessions and needs the project's URL and key for them", () => {
-    expect(() => readDashboardConfig(base)).toThrow(/SUPABASE_URL: required[\s\S]*SUPABASE_ANON_KEY: required/);
-    const config = readDashboardConfig({ ...base, SUPABASE_URL: "https://p.supabase.co", SUPABASE_ANON_KEY: "anon" });
+    expect(() => readDashboardConfig(base, "production")).toThrow(/SUPABASE_URL: required[\s\S]*SUPABASE_ANON_KEY: required/);
+    const config = readDashboardConfig({ ...base, SUPABASE_URL: "https://p.supabase.co", SUPABASE_ANON_KEY: "anon" }, "production");
     expect(config).toMatchObject({ NACRE_AUTH_MODE: "supabase", NACRE_DASHBOARD_ORIGIN: "https://dash.example" });
   });
 
-  it("refuses the local sign-in in a production build (this test runs unbuilt, which counts as production)", () => {
-    expect(() => readDashboardConfig({ ...base, NACRE_AUTH_MODE: "local", NACRE_SESSION_SECRET: "x".repeat(32) }))
-      .toThrow(/E_CONFIG[\s\S]*NACRE_AUTH_MODE: local sign-in is disabled in production builds/);
+  it("refuses the local sign-in in a production build, and takes it in a local one with a session secret", () => {
+    const local = { ...base, NACRE_AUTH_MODE: "local", NACRE_SESSION_SECRET: "x".repeat(32) };
+    expect(() => readDashboardConfig(local, "production")).toThrow(/E_CONFIG[\s\S]*NACRE_AUTH_MODE: local sign-in is disabled in production builds/);
+    expect(readDashboardConfig(local, "local")).toMatchObject({ NACRE_AUTH_MODE: "local" });
+    expect(() => readDashboardConfig({ ...base, NACRE_AUTH_MODE: "local" }, "local")).toThrow(/NACRE_SESSION_SECRET: required when NACRE_AUTH_MODE=local/);
   });
 });

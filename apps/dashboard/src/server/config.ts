@@ -8,7 +8,7 @@ import { z } from "zod";
 /** Fixed at build time by next.config.ts; a "production" build never offers the local sign-in. */
 export const BUILD_PROFILE: "production" | "local" = process.env["NACRE_BUILD_PROFILE"] === "local" ? "local" : "production";
 
-export const DashboardEnv = ControlPlaneEnv.extend({
+const DashboardFields = ControlPlaneEnv.extend({
   /** The dashboard's public origin (scheme://host[:port]); mutating routes refuse any other Origin. */
   NACRE_DASHBOARD_ORIGIN: z.string().url().transform((url) => new URL(url).origin),
   /**
@@ -26,20 +26,25 @@ export const DashboardEnv = ControlPlaneEnv.extend({
   NACRE_JOBS_PREFIX: z.string().min(1).default("nacre:jobs"),
   /** The nightly fan-out's spread window, as the workers have it: the overview's "next backup". */
   NACRE_NIGHTLY_SPREAD_MS: z.coerce.number().int().min(0).default(15 * 60 * 1000),
-}).superRefine((env, ctx) => {
-  if (env.NACRE_AUTH_MODE === "local") {
-    if (BUILD_PROFILE === "production") {
-      ctx.addIssue({ code: "custom", path: ["NACRE_AUTH_MODE"], message: "local sign-in is disabled in production builds; use supabase (or build with NACRE_BUILD_PROFILE=local for the local stack)" });
-    }
-    if (!env.NACRE_SESSION_SECRET) ctx.addIssue({ code: "custom", path: ["NACRE_SESSION_SECRET"], message: "required when NACRE_AUTH_MODE=local" });
-  } else {
-    if (!env.SUPABASE_URL) ctx.addIssue({ code: "custom", path: ["SUPABASE_URL"], message: "required when NACRE_AUTH_MODE=supabase" });
-    if (!env.SUPABASE_ANON_KEY) ctx.addIssue({ code: "custom", path: ["SUPABASE_ANON_KEY"], message: "required when NACRE_AUTH_MODE=supabase" });
-  }
 });
-export type DashboardEnv = z.infer<typeof DashboardEnv>;
 
-/** Parses the process environment; throws one E_CONFIG error naming every wrong variable. */
-export function readDashboardConfig(env: Record<string, string | undefined> = process.env): DashboardEnv {
-  return readEnvConfig(DashboardEnv, env, "dashboard");
+/** The dashboard's environment schema for a build of `profile` (the local sign-in needs a local build). */
+export function dashboardEnv(profile: typeof BUILD_PROFILE) {
+  return DashboardFields.superRefine((env, ctx) => {
+    if (env.NACRE_AUTH_MODE === "local") {
+      if (profile === "production") {
+        ctx.addIssue({ code: "custom", path: ["NACRE_AUTH_MODE"], message: "local sign-in is disabled in production builds; use supabase (or build with NACRE_BUILD_PROFILE=local for the local stack)" });
+      }
+      if (!env.NACRE_SESSION_SECRET) ctx.addIssue({ code: "custom", path: ["NACRE_SESSION_SECRET"], message: "required when NACRE_AUTH_MODE=local" });
+    } else {
+      if (!env.SUPABASE_URL) ctx.addIssue({ code: "custom", path: ["SUPABASE_URL"], message: "required when NACRE_AUTH_MODE=supabase" });
+      if (!env.SUPABASE_ANON_KEY) ctx.addIssue({ code: "custom", path: ["SUPABASE_ANON_KEY"], message: "required when NACRE_AUTH_MODE=supabase" });
+    }
+  });
+}
+export type DashboardEnv = z.infer<typeof DashboardFields>;
+
+/** Parses the process environment for this build; throws one E_CONFIG error naming every wrong variable. */
+export function readDashboardConfig(env: Record<string, string | undefined> = process.env, profile = BUILD_PROFILE): DashboardEnv {
+  return readEnvConfig(dashboardEnv(profile), env, "dashboard");
 }
