@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { createFsStore, createS3Store, type BackupStore } from "@nacre/storage";
+import { createFsStore, type BackupStore } from "@nacre/storage";
 import { loadConfig, type ResolvedConfig } from "../config/index.ts";
 import type { AgentContext } from "../runtime/agent-context.ts";
 
@@ -16,13 +16,17 @@ export interface LoadedAgent {
 export async function loadAgent(ctx: AgentContext, configPath: string | undefined): Promise<LoadedAgent> {
   const { config, warnings, configPath: path } = await loadConfig({ configPath, env: ctx.env, homeDir: ctx.homeDir, cwd: ctx.cwd });
   for (const w of warnings) ctx.out.warn(w.code, w.message);
-  return { config, configPath: path, store: openStore(config), runStateDir: runStateDirFor(ctx, path) };
+  return { config, configPath: path, store: await openStore(config), runStateDir: runStateDirFor(ctx, path) };
 }
 
-/** The configured BackupStore. */
-export function openStore(config: ResolvedConfig): BackupStore {
+/**
+ * The configured BackupStore. The S3 client is loaded only when the config names S3: the AWS SDK
+ * costs ~0.15 s and ~30 MiB of RSS at start-up, which every fs backup and restore paid for nothing.
+ */
+export async function openStore(config: ResolvedConfig): Promise<BackupStore> {
   const s = config.storage;
   if (s.provider === "fs") return createFsStore({ path: s.path });
+  const { createS3Store } = await import("@nacre/storage/s3");
   return createS3Store({
     endpoint: s.endpoint,
     region: s.region,
