@@ -29,4 +29,4 @@ export type { ArchiveErrorCode, ArchiveEntryInfo, ArchiveOptions, ArchiveProgres
 export { compressSource, createDecompressStages, detectContent, FrameCompressor, iterableSource } from "./compress/index.ts";
 export type { ByteSource, Compression, CompressOptions, DetectedContent } from "./compress/index.ts";
 export { createSnapshotStream, contentTypeOf, openSnapshotStream, chainStreams } from "./pipeline/index.ts";
-export type { SnapshotStreamOptions, OpenSnapshotOptions, OpenedSnapshot } from "./pipeline/index.ts";
+export type { SnapshotStream, SnapshotStreamOptions, OpenSnapshotOptions, OpenedSnapshot } from "./pipeline/index.ts";

@@ -105,6 +105,37 @@ export function describeStoreContract(label: string, subject: () => ContractSubj
       expect(await subject().leftovers()).toEqual([]);
     });
 
+    it("releases every chunk of the body once stored, and a producer that refills a released chunk at once changes nothing stored", async () => {
+      const { store, partSize } = subject();
+      const key = `${freshPrefix()}released.bin`;
+      const data = testBytes(3 * partSize + 123, 7);
+      // One buffer reused for every chunk, exactly as a recycling producer would: it is refilled only
+      // after the store released it, so any byte the store still needed would come out wrong.
+      const shared = Buffer.alloc(5_000);
+      let outstanding = false;
+      let released = 0;
+      async function* reusing(): AsyncGenerator<Uint8Array> {
+        for (let at = 0; at < data.length; at += shared.length) {
+          expect(outstanding).toBe(false);
+          const n = data.copy(shared, 0, at, at + shared.length);
+          outstanding = true;
+          yield shared.subarray(0, n);
+        }
+      }
+      const put = await store.put(key, reusing(), {
+        expectedSize: data.length,
+        release: (chunk) => {
+          expect(chunk.buffer).toBe(shared.buffer);
+          outstanding = false;
+          released++;
+          shared.fill(0xee); // scribble over it: the store said it was done
+        },
+      });
+      expect(put.sha256).toBe(sha256Hex(data));
+      expect(released).toBe(Math.ceil(data.length / shared.length));
+      expectSameBytes(await collect((await store.get(key)).body), data);
+    });
+
     it("lists every object under a prefix, sorted, across pages and nested keys", async () => {
       const { store } = subject();
       const prefix = freshPrefix();

@@ -19,6 +19,11 @@ export interface PutOptions {
   onProgress?: (uploadedBytes: number) => void;
   signal?: AbortSignal;
   contentType?: string;
+  /**
+   * Called with each chunk of the body once the store no longer needs it (written and hashed, or
+   * copied into a part), so the producer may reuse its memory. Never called for a chunk still in use.
+   */
+  release?: (chunk: Uint8Array) => void;
 }
 
 export interface PutResult {

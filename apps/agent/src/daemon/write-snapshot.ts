@@ -48,7 +48,7 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<Presigne
   const timer = setInterval(report, PROGRESS_INTERVAL_MS);
   let source: Awaited<ReturnType<typeof createSnapshotStream>> | undefined;
   try {
-    source = await createSnapshotStream({
+    const snapshot = await createSnapshotStream({
       roots: [{ name: ROOT_NAME, path: config.dataDir }],
       compression: config.compression,
       encryption: { mode: "managed", ...input.key },
@@ -61,8 +61,10 @@ export async function writeSnapshot(input: WriteSnapshotInput): Promise<Presigne
         bytesIn = p.bytes;
       },
     });
+    source = snapshot;
     return await uploadToPresignedParts({
-      source,
+      source: snapshot,
+      release: (chunk) => snapshot.recycle(chunk),
       partSize: command.partSize,
       getUrls: input.requestParts,
       concurrency: CONCURRENCY,

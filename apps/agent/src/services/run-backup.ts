@@ -79,6 +79,8 @@ export async function runBackup({ config, store, out, now, signal }: RunBackupDe
       onProgress: (n) => {
         uploaded = n;
       },
+      // Written batches go back to the encryptor, so a backup's steady state allocates no batch buffers.
+      release: (chunk) => body.recycle(chunk),
     });
   } finally {
     // A store that fails before reading (missing directory, refused credentials) leaves the archive

@@ -76,13 +76,15 @@ class Lane {
     stream.on("error", (err) => (this.failure = err));
   }
 
-  frame(block: Buffer): Promise<Buffer> {
+  // A frame that crosses the end of the stream's output buffer comes in two parts; they are passed on
+  // as they are (the next stage reads bytes, not frames) rather than joined into a fresh copy.
+  frame(block: Buffer): Promise<Buffer[]> {
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       this.stream.write(block);
       this.stream.flush(this.endFrame, () => {
         if (this.failure) return reject(this.failure);
-        const out = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+        const out = this.parts;
         this.parts = [];
         resolve(out);
       });

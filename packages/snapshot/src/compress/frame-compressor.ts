@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 
-/** Compresses one independent frame off the main thread. */
-export type CompressFrame = (block: Buffer) => Promise<Buffer>;
+/** Compresses one independent frame off the main thread; the frame may come in several consecutive parts. */
+export type CompressFrame = (block: Buffer) => Promise<Buffer | Buffer[]>;
 
 /** A set of compressors that may run at once, and how to release them when the stream ends. */
 export interface FrameCodec {
@@ -41,7 +41,7 @@ export class FrameCompressor extends Readable {
   private readonly frameSize: number;
   private readonly concurrency: number;
   private readonly freeBlocks: Buffer[] = [];
-  private readonly inFlight: { frame: Promise<Buffer>; block: Buffer }[] = [];
+  private readonly inFlight: { frame: Promise<Buffer | Buffer[]>; block: Buffer }[] = [];
   private sourceEnded = false;
   private framesSubmitted = 0;
   private pumping = false;
@@ -81,7 +81,9 @@ export class FrameCompressor extends Readable {
       const out = await oldest.frame;
       this.freeBlocks.push(oldest.block);
       if (this.destroyed) return;
-      if (!this.push(out)) {
+      let wantsMore = true;
+      for (const part of Array.isArray(out) ? out : [out]) wantsMore = this.push(part);
+      if (!wantsMore) {
         this.pumping = false;
         return;
       }

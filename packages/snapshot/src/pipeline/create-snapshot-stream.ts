@@ -12,15 +12,21 @@ export interface SnapshotStreamOptions extends ArchiveOptions {
   encryption: EncryptionKey | null;
 }
 
+/** The snapshot's bytes; `recycle` takes back a chunk the consumer is done with (see EncryptStream). */
+export type SnapshotStream = Readable & { recycle(chunk: Uint8Array): void };
+
 /** The whole write path as one byte stream: roots → pax tar → compressed frames → encrypted records. */
-export async function createSnapshotStream(opts: SnapshotStreamOptions): Promise<Readable> {
+export async function createSnapshotStream(opts: SnapshotStreamOptions): Promise<SnapshotStream> {
   const { roots, compression, encryption, ...archiveOptions } = opts;
   // Key derivation (PBKDF2) runs before the first file is opened, so a bad key setup costs no I/O.
   const encrypt = encryption ? await createEncryptStream({ key: encryption, contentType: contentTypeOf(compression) }) : null;
   // The compressor pulls the tar straight into its own reused blocks (no per-chunk buffers).
   const compressed = compressSource(createArchiveSource(roots, archiveOptions), compression);
   // An error in any stage destroys them all, so a failure anywhere fails the whole stream.
-  return encrypt ? chainStreams(compressed, encrypt) : compressed;
+  if (!encrypt) return Object.assign(compressed, { recycle: () => undefined });
+  // The encrypting stage is the last one, so what the consumer reads (and hands back) is its batches.
+  const recycle = encrypt.recycle.bind(encrypt);
+  return Object.assign(chainStreams(compressed, encrypt), { recycle });
 }
 
 /** The header's content type for a compression choice. */

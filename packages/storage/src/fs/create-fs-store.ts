@@ -52,7 +52,7 @@ export function createFsStore(cfg: { path: string }): BackupStore {
         // a directory created here must survive a crash as much as the file renamed into it
         const created = await mkdir(dirname(file), { recursive: true });
         if (created) await fsyncDir(dirname(created));
-        const written = await writePartial(file, body, { key, signal: opts.signal, onProgress: opts.onProgress });
+        const written = await writePartial(file, body, { key, signal: opts.signal, onProgress: opts.onProgress, release: opts.release });
         // The sidecar goes first: a crash between the two renames leaves an orphaned sidecar
         // (invisible to list) rather than an object without its checksum.
         try {

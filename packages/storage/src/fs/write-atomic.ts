@@ -45,7 +45,7 @@ async function writeAll(handle: FileHandle, data: Uint8Array): Promise<void> {
 export async function writePartial(
   file: string,
   body: AsyncIterable<Uint8Array>,
-  opts: { key: string; signal?: AbortSignal; onProgress?: (bytes: number) => void },
+  opts: { key: string; signal?: AbortSignal; onProgress?: (bytes: number) => void; release?: (chunk: Uint8Array) => void },
 ): Promise<{ partial: string; size: number; sha256: string }> {
   const partial = partialPath(file);
   // a concurrent delete() may prune the freshly created directory before the file exists in it
@@ -68,6 +68,7 @@ export async function writePartial(
       await writeAll(handle, next.value);
       hash.update(next.value);
       size += next.value.length;
+      opts.release?.(next.value); // written and hashed: the producer may fill it again
       opts.onProgress?.(size);
       if (!flushing && size - flushedAt >= BACKGROUND_FLUSH_BYTES) {
         flushedAt = size;

@@ -26,6 +26,8 @@ export interface PresignedUploadOptions {
   /** Parts in flight at once, 1–16; default 4. */
   concurrency?: number;
   signal?: AbortSignal;
+  /** Called with each chunk of `source` once it has been copied into a part (see PutOptions.release). */
+  release?: (chunk: Uint8Array) => void;
   /** Called after each part is stored, with the bytes and parts stored so far. */
   onProgress?: (bytesUploaded: number, partsDone: number) => void;
   /** The HTTP client; the global fetch by default. */
@@ -86,7 +88,7 @@ export async function uploadToPresignedParts(opts: PresignedUploadOptions): Prom
     void task.then(() => inflight.delete(task));
   };
 
-  const parts = readParts(opts.source, partSize);
+  const parts = readParts(opts.source, partSize, opts.release);
   try {
     opts.signal?.throwIfAborted();
     for (let n = 1; !failure; n++) {

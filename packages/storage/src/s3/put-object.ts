@@ -21,7 +21,7 @@ const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 /** Uploads `body` under `key` and verifies it; on failure removes every trace of it, then rejects. */
 export async function putObject(ctx: S3Context, key: string, body: AsyncIterable<Uint8Array>, opts: PutOptions): Promise<PutResult> {
   const partSize = ctx.tuning.partSize ?? choosePartSize(opts.expectedSize);
-  const parts = readParts(body, partSize);
+  const parts = readParts(body, partSize, opts.release);
   try {
     // Up to two parts are read first: a body that ends within one part needs no multipart upload.
     let first: IteratorResult<Uint8Array>;

@@ -1,8 +1,11 @@
 // Re-chunks the upload stream into equal parts. Each part is one buffer of the part size, so memory
 // stays at (parts in flight + the one being filled) × part size whatever the source's chunking.
 
-/** Yields parts of exactly `partSize` bytes, the last one shorter; an empty stream yields nothing. */
-export async function* readParts(body: AsyncIterable<Uint8Array>, partSize: number): AsyncGenerator<Uint8Array> {
+/**
+ * Yields parts of exactly `partSize` bytes, the last one shorter; an empty stream yields nothing. Each
+ * chunk of the body is handed to `release` once it has been copied out whole.
+ */
+export async function* readParts(body: AsyncIterable<Uint8Array>, partSize: number, release?: (chunk: Uint8Array) => void): AsyncGenerator<Uint8Array> {
   let part: Buffer | undefined;
   let filled = 0;
   for await (const chunk of body) {
@@ -20,6 +23,7 @@ export async function* readParts(body: AsyncIterable<Uint8Array>, partSize: numb
         filled = 0;
       }
     }
+    release?.(chunk);
   }
   if (part && filled > 0) yield part.subarray(0, filled);
 }
