@@ -87,8 +87,15 @@ export const RestoreStart = z.object({
 });
 export type RestoreStart = z.infer<typeof RestoreStart>;
 
-/** Command: stop the app (before a restore); `reason` is shown in the agent's log. */
-export const AppPause = z.object({ reason: z.string().max(200).optional() });
+/**
+ * Command: stop the app (before a restore's safety snapshot); `reason` is shown in the agent's log.
+ * `resumeAfterSeconds` is a watchdog: unless a restore.start or app.resume comes first, the agent
+ * starts the app again by itself then, so a control plane that stops half-way never leaves it down.
+ */
+export const AppPause = z.object({
+  reason: z.string().max(200).optional(),
+  resumeAfterSeconds: z.int().min(1).max(24 * 60 * 60).optional(),
+});
 export type AppPause = z.infer<typeof AppPause>;
 
 /** Command: start the app again. */

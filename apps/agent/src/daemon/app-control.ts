@@ -19,6 +19,10 @@ export class AppControl {
   private readonly configPath: string;
   private readonly handled: string[] = [];
   private paused = false;
+  /** The pause or resume under way: snapshots and restores start only once it has settled. */
+  private pending: Promise<unknown> = Promise.resolve();
+  /** A pause's watchdog (AppPause.resumeAfterSeconds): resumes the app unless disarmed first. */
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(config: Pick<ResolvedAgentConfig, "app" | "configPath">) {
     this.commands = config.app;
@@ -33,16 +37,54 @@ export class AppControl {
     return true;
   }
 
-  /** Runs app.pauseCommand; afterwards the heartbeat says "paused" until a resume succeeds. */
-  async pause(): Promise<void> {
-    await this.run("pauseCommand");
+  /**
+   * Runs app.pauseCommand; afterwards the heartbeat says "paused" until a resume succeeds. With
+   * `resumeAfterMs`, the app is resumed by itself after that long unless holdForRestore or resume
+   * comes first (`onWatchdog` hears how that went).
+   */
+  async pause(options: { resumeAfterMs?: number; onWatchdog?: (problem: string | undefined) => void } = {}): Promise<void> {
+    this.disarm();
+    await this.track(this.run("pauseCommand"));
     this.paused = true;
+    if (options.resumeAfterMs !== undefined) {
+      this.watchdog = setTimeout(() => {
+        this.watchdog = undefined;
+        this.resume().then(() => options.onWatchdog?.(undefined), (error: Error) => options.onWatchdog?.(error.message));
+      }, options.resumeAfterMs);
+      this.watchdog.unref();
+    }
   }
 
   /** Runs app.resumeCommand. */
   async resume(): Promise<void> {
-    await this.run("resumeCommand");
+    this.disarm();
+    await this.track(this.run("resumeCommand"));
     this.paused = false;
+  }
+
+  /** True while paused by pause() and not resumed since. */
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** A restore takes over a paused app: the pause's watchdog must not start it under the restore. */
+  holdForRestore(): void {
+    this.disarm();
+  }
+
+  /** Resolves once the pause or resume under way (if any) has finished, however it ended. */
+  async settled(): Promise<void> {
+    await this.pending.catch(() => {});
+  }
+
+  private disarm(): void {
+    if (this.watchdog !== undefined) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.pending = work.catch(() => {});
+    return work;
   }
 
   /** "paused" while paused by app.pause; else statusCommand's verdict (exit 0 → running), "unknown" without one. */

@@ -26,16 +26,23 @@ export function handleCommand(deps: CommandDeps, message: CommandMessage): void 
   connection.send("command.accepted", { replyTo: message.id });
   out.info(`received ${message.type}`, { event: "command", type: message.type, id: message.id });
   switch (message.type) {
-    case "snapshot.start":
-      deps.snapshots.start(message.payload);
+    // A snapshot or restore starts once a pause under way has finished: a pre-restore safety snapshot
+    // must capture the paused app's data, and a restore must find the app as the pause left it.
+    case "snapshot.start": {
+      const command = message.payload;
+      void deps.app.settled().then(() => deps.snapshots.start(command));
       return;
+    }
     case "app.pause":
     case "app.resume":
-      if (deps.app.firstReceipt(message.id)) void controlApp(deps, message.type, message.id);
+      if (deps.app.firstReceipt(message.id)) void controlApp(deps, message.type, message.id, message.type === "app.pause" ? message.payload.resumeAfterSeconds : undefined);
       return;
-    case "restore.start":
-      deps.restores.start(message.payload);
+    case "restore.start": {
+      const command = message.payload;
+      deps.app.holdForRestore();
+      void deps.app.settled().then(() => deps.restores.start(command));
       return;
+    }
     case "initial-restore.status":
       // Idempotent by nature: the gate only ever opens once.
       void deps.settleGate(message.payload);
@@ -43,10 +50,20 @@ export function handleCommand(deps: CommandDeps, message: CommandMessage): void 
   }
 }
 
-async function controlApp(deps: CommandDeps, type: "app.pause" | "app.resume", id: string): Promise<void> {
+async function controlApp(deps: CommandDeps, type: "app.pause" | "app.resume", id: string, resumeAfterSeconds?: number): Promise<void> {
   try {
-    if (type === "app.pause") await deps.app.pause();
-    else await deps.app.resume();
+    if (type === "app.pause") {
+      await deps.app.pause(resumeAfterSeconds === undefined ? {} : {
+        resumeAfterMs: resumeAfterSeconds * 1000,
+        onWatchdog: (problem) => {
+          if (problem) deps.out.error("E_APP_COMMAND", `the app was paused ${resumeAfterSeconds} s ago and nothing followed; resuming it failed: ${problem}`, { event: "app.watchdog", id });
+          else deps.out.warn("E_APP_WATCHDOG", `the app was paused ${resumeAfterSeconds} s ago and no restore followed; it was resumed`, { event: "app.watchdog", id });
+          deps.heartbeatNow();
+        },
+      });
+    } else {
+      await deps.app.resume();
+    }
     deps.out.info(type === "app.pause" ? "the app is paused" : "the app is resumed", { event: type, id });
   } catch (error) {
     const message = error instanceof AppCommandError ? error.message : `${type} failed: ${(error as Error).message}`;

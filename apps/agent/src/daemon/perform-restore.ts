@@ -68,8 +68,14 @@ export async function performRestore(input: PerformRestoreInput): Promise<Restor
   let grant: OpenedGrant | undefined;
   try {
     grant = await preflight(input);
-    progress("pause", "pausing the app");
-    await app.pause();
+    // The control plane pauses the app before the pre-restore safety snapshot (app.pause); the restore
+    // then takes the paused app over, and resumes it on every way out, as if it had paused it.
+    if (app.isPaused()) {
+      progress("pause", "the app is already paused (since the pre-restore snapshot)");
+    } else {
+      progress("pause", "pausing the app");
+      await app.pause();
+    }
     paused = true;
     const files = await stage(input, grant, staging);
     progress("verify", `every chunk authenticated and the SHA-256 matches; ${files} files staged`);

@@ -4,10 +4,12 @@
 // build and deliver restore.start, then follow the agent's reports — each restore.progress step is
 // written to the row and to the audit log, and restore.done / restore.failed end the row. The gateway publishes the reports on the
 // restore's command channel (handle-agent-message.ts) as `progress` events carrying the whole message.
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { holdUntil } from "@nacre/core";
 import { appendAudit, finishRestore, recordRestoreStep, withServiceSession } from "@nacre/db";
 import type { AuditEntry } from "@nacre/db";
+import { encodeMessage } from "@nacre/protocol";
 import type { AgentMessage } from "@nacre/protocol";
 import type { CommandEvent } from "../command-bus.ts";
 import { sendCommand, watchCommand } from "../command-bus.ts";
@@ -74,10 +76,16 @@ export async function continueRestore(cp: ControlPlane, started: StartedRestore,
   const safety = await takeSafetySnapshot(cp, started, options, step);
   if (!safety.ok) return await fail(safety.code, `the pre-restore safety snapshot failed, so nothing was restored: ${safety.message}`, true, false);
 
+  // From here until restore.start is accepted, a failure leaves the app paused by the safety snapshot's
+  // app.pause: resume it at once rather than leave it to the watchdog.
+  const resumeApp = async (): Promise<void> => {
+    if (options.skipSafetySnapshot === undefined) await sendAppCommand(started.vmId, options).catch(() => {});
+  };
   let frame: string;
   try {
     frame = await prepareRestoreCommand(cp, started);
   } catch (error) {
+    await resumeApp();
     return await fail((error as { code?: string }).code ?? "E_RESTORE_PREPARE", (error as Error).message, true, false, safety.snapshotId);
   }
   const reports = watchCommand(options.subscriber, restoreId);
@@ -85,6 +93,7 @@ export async function continueRestore(cp: ControlPlane, started: StartedRestore,
     try {
       await sendCommand(options.redis, options.subscriber, { vmId: started.vmId, commandId: restoreId, frame }, options);
     } catch (error) {
+      await resumeApp();
       return await fail((error as { code?: string }).code ?? "E_COMMAND_FAILED", (error as Error).message, true, false, safety.snapshotId);
     }
     await step("sent", "the agent accepted restore.start");
@@ -112,6 +121,13 @@ export async function continueRestore(cp: ControlPlane, started: StartedRestore,
   }
 }
 
+/** app.pause (with its payload) or, without one, app.resume, delivered like any command. */
+function sendAppCommand(vmId: string, options: RunRestoreOptions, pause?: { reason: string; resumeAfterSeconds: number }): Promise<void> {
+  const commandId = randomUUID();
+  const frame = pause ? encodeMessage("app.pause", commandId, pause) : encodeMessage("app.resume", commandId, {});
+  return sendCommand(options.redis, options.subscriber, { vmId, commandId, frame }, options);
+}
+
 type SafetySnapshot = { ok: true; snapshotId: string | undefined } | { ok: false; code: string; message: string };
 
 /** The pre-restore snapshot through the normal snapshot path (held 30 days), or the recorded reason for none. */
@@ -125,13 +141,27 @@ async function takeSafetySnapshot(
     await step("safety-snapshot-skipped", `no pre-restore snapshot: ${options.skipSafetySnapshot}`);
     return { ok: true, snapshotId: undefined };
   }
+  // The app is paused first, so the safety snapshot holds /data exactly as the restore will find it
+  // (nothing the assistant writes in between is lost). The pause carries a watchdog: should this
+  // process stop before restore.start is delivered, the agent starts the app again by itself.
+  await step("app-pause", "pausing the app for the pre-restore snapshot");
+  const resumeAfterSeconds = Math.min(24 * 60 * 60, Math.ceil((options.snapshotTimeoutMs + 2 * options.acceptTimeoutMs) / 1000) + 300);
+  try {
+    await sendAppCommand(started.vmId, options, { reason: `pre-restore snapshot of restore ${started.restoreId}`, resumeAfterSeconds });
+  } catch (error) {
+    return { ok: false, code: (error as { code?: string }).code ?? "E_COMMAND_FAILED", message: `the app could not be paused for the pre-restore snapshot: ${(error as Error).message}` };
+  }
   await step("safety-snapshot", "taking a pre-restore snapshot of the VM's current /data");
   const safety = await runSnapshot(
     cp,
     { vmId: started.vmId, kind: "pre-restore", expectedBytes: started.snapshot.sizeBytes, holdUntil: holdUntil("pre-restore", cp.now())! },
     { redis: options.redis, subscriber: options.subscriber, acceptTimeoutMs: options.acceptTimeoutMs, resendEveryMs: options.resendEveryMs, outcomeTimeoutMs: options.snapshotTimeoutMs },
   );
-  if (!safety.ok) return safety;
+  if (!safety.ok) {
+    // Nothing will be restored: the app goes back to work now (the watchdog would, later).
+    await sendAppCommand(started.vmId, options).catch(() => {});
+    return safety;
+  }
   await step("safety-snapshot-done", `pre-restore snapshot ${safety.snapshotId} taken (kept 30 days)`, { safetySnapshotId: safety.snapshotId });
   return { ok: true, snapshotId: safety.snapshotId };
 }
