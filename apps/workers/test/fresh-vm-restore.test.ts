@@ -168,7 +168,7 @@ test("a resubscribed customer's fresh VM gets the final backup restored before t
   expect(story).toContain("restore.succeeded");
   expect(story.at(-1)).toBe("customer.restore-fulfilled");
   const steps = (await sql`select details->>'step' as step from public.audit_log where action = 'restore.step' and details->>'restoreId' = ${result.restoreId} order by id`).map((r) => r["step"]);
-  expect(steps.slice(0, 3)).toEqual(["safety-snapshot-skipped", "sent", "preflight"]);
+  expect(steps.slice(0, 4)).toEqual(["control-plane-preflight", "safety-snapshot-skipped", "sent", "preflight"]);
   expect(steps).toContain("swap");
   const [requested] = await sql`select details from public.audit_log where action = 'restore.requested' and vm_id = ${vmId}`;
   expect(requested?.["details"]).toMatchObject({ trigger: "resubscribe" });

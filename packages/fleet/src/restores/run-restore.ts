@@ -15,6 +15,7 @@ import type { CommandEvent } from "../command-bus.ts";
 import { sendCommand, watchCommand } from "../command-bus.ts";
 import type { ControlPlane } from "../control-plane.ts";
 import { runSnapshot } from "../snapshots/run-snapshot.ts";
+import { checkRestorePreflight } from "./check-restore-preflight.ts";
 import { prepareRestoreCommand, startRestore } from "./start-restore.ts";
 import type { StartedRestore, StartRestoreInput } from "./start-restore.ts";
 
@@ -72,6 +73,10 @@ export async function continueRestore(cp: ControlPlane, started: StartedRestore,
     await end(cp, started, actor, { status, error: `${code}: ${message} (${where})` });
     return { ok: false, restoreId, status, code, message, rolledBack, ...(safetySnapshotId ? { safetySnapshotId } : {}) };
   };
+
+  const preflight = await withServiceSession(cp.sql, (tx) => checkRestorePreflight(tx, started.vmId, started.snapshot.sizeBytes, cp.now()));
+  if (!preflight.ok) return await fail(preflight.code, preflight.message, true, false);
+  await step("control-plane-preflight", preflight.message);
 
   const safety = await takeSafetySnapshot(cp, started, options, step);
   if (!safety.ok) return await fail(safety.code, `the pre-restore safety snapshot failed, so nothing was restored: ${safety.message}`, true, false);
