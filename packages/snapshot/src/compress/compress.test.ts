@@ -116,6 +116,16 @@ describe("zstd frames made by other tools", () => {
     expect(out.equals(Buffer.concat([a, b, a]))).toBe(true);
   });
 
+  it("keeps the order when a frame too big to gather (the CLI's one frame per file) sits between small ones", async () => {
+    const ours = await collect(compressSource(Readable.from([compressible(3_000_000)]), "zstd", { frameSize: 256 * 1024 }));
+    const big = randomBytes(5 * 1024 * 1024); // incompressible: over 4 MiB compressed, so it streams in order
+    const bigFrame = execFileSync("zstd", ["-q", "-c", "-1"], { input: big, maxBuffer: 64 * 1024 * 1024 });
+    const slices = (b: Buffer, n: number) => Array.from({ length: Math.ceil(b.length / n) }, (_, i) => b.subarray(i * n, (i + 1) * n));
+    const file = Buffer.concat([ours, bigFrame, ours]);
+    const out = await collect(chainStreams(Readable.from(slices(file, 65_536)), ...createDecompressStages("zstd")));
+    expect(out.equals(Buffer.concat([compressible(3_000_000), big, compressible(3_000_000)]))).toBe(true);
+  });
+
   it("reports garbage after the last frame instead of ignoring it", async () => {
     const frame = execFileSync("zstd", ["-q", "-c"], { input: Buffer.from("data") });
     const stream = chainStreams(Readable.from([Buffer.concat([frame, Buffer.from("garbage!")])]), ...createDecompressStages("zstd"));

@@ -33,7 +33,12 @@ export class ZstdFrameSplitter extends Transform {
     done();
   }
 
-  private split(chunk: Buffer): void {
+  /** Where the cut bytes go: pushed on by default; `frameEnd` says a frame (or skippable frame) ends here. */
+  protected cut(slice: Buffer, _frameEnd: boolean): void {
+    this.push(slice);
+  }
+
+  protected split(chunk: Buffer): void {
     let start = 0;
     let pos = 0;
     while (pos < chunk.length) {
@@ -42,7 +47,7 @@ export class ZstdFrameSplitter extends Transform {
         this.skip -= n;
         pos += n;
         if (this.skip === 0 && this.frameEnded) {
-          this.push(chunk.subarray(start, pos));
+          this.cut(chunk.subarray(start, pos), true);
           start = pos;
         }
         continue;
@@ -58,11 +63,11 @@ export class ZstdFrameSplitter extends Transform {
         this.pending = Buffer.alloc(0);
       }
       if (this.frameEnded && this.skip === 0) {
-        this.push(chunk.subarray(start, pos));
+        this.cut(chunk.subarray(start, pos), true);
         start = pos;
       }
     }
-    if (start < chunk.length) this.push(chunk.subarray(start));
+    if (start < chunk.length) this.cut(chunk.subarray(start), false);
   }
 
   /** Length of the field being parsed, given the bytes gathered so far. */
