@@ -1,56 +1,26 @@
 // Fixed numbers of the snapshot format, version 1. Every value here is part of the file format:
 // changing one changes the bytes on disk, so it needs a new version byte, not an edit.
+import * as format from "../web/format-constants.ts";
 import type { ContentType, KeyMode } from "./types.ts";
 
-/** "NACRESNP": lets a reader refuse a non-snapshot before trusting any length field. */
-export const MAGIC = Buffer.from("NACRESNP", "latin1");
-export const FORMAT_VERSION = 1;
-/** Suite 1: AES-256-GCM chunks, HKDF-SHA256 subkeys, HMAC-SHA256 header MAC, PBKDF2-HMAC-SHA256. */
-export const SUITE_V1 = 1;
+// The format's numbers live in ../web/format-constants.ts (no Buffers there, so the browser reader can
+// import them too); this module re-exports them and adds what only the Node writer and reader need.
+export {
+  FINAL_FLAG, FORMAT_VERSION, HEADER_TAIL_LENGTH, KEY_CHECK_LENGTH, KEY_LENGTH, MAC_LENGTH, MAX_CHUNK_SIZE, MAX_HEADER_LENGTH,
+  MAX_ITERATIONS, MAX_SLOT_LENGTH, MIN_CHUNK_SIZE, MIN_ITERATIONS, OFFSET_CHUNK_SIZE, OFFSET_CONTENT_TYPE, OFFSET_KEY_MODE, OFFSET_SALT,
+  OFFSET_SLOT, OFFSET_SLOT_LENGTH, OFFSET_SUITE, OFFSET_VERSION, RECORD_CRC_LENGTH, RECORD_HEAD_LENGTH, SALT_LENGTH, SUITE_V1,
+  TAG_LENGTH, WRAPPED_KEY_LENGTH,
+} from "../web/format-constants.ts";
 
 export const DEFAULT_CHUNK_SIZE = 65_536;
-export const MIN_CHUNK_SIZE = 1024;
-// 4 MiB bounds the memory a hostile header can make a reader hold for one unverified chunk.
-export const MAX_CHUNK_SIZE = 4_194_304;
-
 export const DEFAULT_ITERATIONS = 600_000;
-// Below 100k a stolen file is too cheap to brute-force; above 10M a hostile header could stall a
-// reader for many seconds of CPU before it can even say "wrong passphrase".
-export const MIN_ITERATIONS = 100_000;
-export const MAX_ITERATIONS = 10_000_000;
-
-export const SALT_LENGTH = 32;
-export const KEY_LENGTH = 32;
-export const KEY_CHECK_LENGTH = 16;
-export const MAC_LENGTH = 32;
-export const TAG_LENGTH = 16;
-/** AES-256-KW of a 32-byte key is always 40 bytes (RFC 3394 adds one 8-byte block). */
-export const WRAPPED_KEY_LENGTH = 40;
 export const MAX_KEY_ID_BYTES = 255;
-// The slot is tiny for every v1 key mode; 1024 stops a hostile length from making a reader buffer 64 KiB.
-export const MAX_SLOT_LENGTH = 1024;
 
-// Header offsets (slot length L is variable, so fields after the slot are relative to 50 + L).
-export const OFFSET_VERSION = 8;
-export const OFFSET_SUITE = 9;
-export const OFFSET_KEY_MODE = 10;
-export const OFFSET_CONTENT_TYPE = 11;
-export const OFFSET_CHUNK_SIZE = 12;
-export const OFFSET_SALT = 16;
-export const OFFSET_SLOT_LENGTH = 48;
-export const OFFSET_SLOT = 50;
-/** Bytes after the slot: CRC-32 (4) + key check (16) + MAC (32). */
-export const HEADER_TAIL_LENGTH = 4 + KEY_CHECK_LENGTH + MAC_LENGTH;
-export const MAX_HEADER_LENGTH = OFFSET_SLOT + MAX_SLOT_LENGTH + HEADER_TAIL_LENGTH;
-
-/** Record framing: u64 index + u32 length/final + u32 CRC before the body, u32 CRC after it. */
-export const RECORD_HEAD_LENGTH = 16;
-export const RECORD_CRC_LENGTH = 4;
-export const FINAL_FLAG = 0x8000_0000;
-
-export const INFO_PAYLOAD = Buffer.from("nacre-snapshot/v1 payload", "utf8");
-export const INFO_HEADER_MAC = Buffer.from("nacre-snapshot/v1 header-mac", "utf8");
-export const INFO_KEY_CHECK = Buffer.from("nacre-snapshot/v1 key-check", "utf8");
+/** "NACRESNP": lets a reader refuse a non-snapshot before trusting any length field. */
+export const MAGIC = Buffer.from(format.MAGIC);
+export const INFO_PAYLOAD = Buffer.from(format.INFO_PAYLOAD, "utf8");
+export const INFO_HEADER_MAC = Buffer.from(format.INFO_HEADER_MAC, "utf8");
+export const INFO_KEY_CHECK = Buffer.from(format.INFO_KEY_CHECK, "utf8");
 
 export const KEY_MODE_CODES: Readonly<Record<KeyMode, number>> = { passphrase: 1, keyfile: 2, managed: 3 };
 export const CONTENT_TYPE_CODES: Readonly<Record<ContentType, number>> = { "tar+zstd": 1, "tar+gzip": 2 };
