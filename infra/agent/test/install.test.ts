@@ -27,7 +27,7 @@ describe("install.sh --root", () => {
     expect(modeOf(s, BUNDLE)).toBe("0755");
     expect(read(s, BUNDLE)).toContain('"nacre-agent 1.0.0"');
     expect(modeOf(s, WRAPPER)).toBe("0755");
-    expect(read(s, WRAPPER)).toContain(`exec '${NODE}' "$prefix/nacre-agent.mjs" "$@"`);
+    expect(read(s, WRAPPER)).toContain(`exec '${NODE}' --max-semi-space-size=1 "$prefix/nacre-agent.mjs" "$@"`);
     expect(read(s, WRAPPER)).toContain(`prefix='${PREFIX}'`);
 
     expect(modeOf(s, CONFIG)).toBe("0600");
