@@ -42,6 +42,7 @@ export { prepareRestoreCommand, RESTORE_URL_LIFETIME_SECONDS, startRestore } fro
 export type { StartedRestore, StartRestoreInput } from "./restores/start-restore.ts";
 export { continueRestore, runRestore } from "./restores/run-restore.ts";
 export { runRecordedRestore } from "./restores/run-recorded-restore.ts";
+export { fetchHeader } from "./restores/read-key-slot.ts";
 export type { RecordedRestoreResult } from "./restores/run-recorded-restore.ts";
 export type { RestoreOutcome, RunRestoreOptions } from "./restores/run-restore.ts";
 export { RestoreStartError } from "./restores/restore-errors.ts";

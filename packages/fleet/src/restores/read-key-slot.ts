@@ -46,9 +46,9 @@ export function keyChecks(slot: KeySlot, dataKey: Uint8Array): boolean {
   return timingSafeEqual(expected, slot.keyCheck);
 }
 
-/** The object's first bytes through a pre-signed GET with a Range header. */
-export async function fetchHeader(url: string): Promise<Uint8Array> {
-  const response = await fetch(url, { headers: { range: `bytes=0-${MAX_HEADER_BYTES - 1}` }, signal: AbortSignal.timeout(30_000) });
+/** The object's first `length` bytes (a whole header by default) through a pre-signed GET with a Range header. */
+export async function fetchHeader(url: string, length: number = MAX_HEADER_BYTES): Promise<Uint8Array> {
+  const response = await fetch(url, { headers: { range: `bytes=0-${length - 1}` }, signal: AbortSignal.timeout(30_000) });
   if (response.status !== 206 && response.status !== 200) {
     await response.body?.cancel();
     throw Object.assign(new Error(`E_SNAPSHOT_UNREADABLE: reading the snapshot's header answered HTTP ${response.status} — check the object still exists`), { code: "E_SNAPSHOT_UNREADABLE" });
@@ -56,13 +56,13 @@ export async function fetchHeader(url: string): Promise<Uint8Array> {
   // A server that ignores Range sends the whole object: read only what the header needs.
   const reader = response.body!.getReader();
   const chunks: Uint8Array[] = [];
-  let length = 0;
-  while (length < MAX_HEADER_BYTES) {
+  let received = 0;
+  while (received < length) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
-    length += value.byteLength;
+    received += value.byteLength;
   }
   await reader.cancel().catch(() => {});
-  return Buffer.concat(chunks).subarray(0, MAX_HEADER_BYTES);
+  return Buffer.concat(chunks).subarray(0, length);
 }

@@ -7,6 +7,7 @@ import "server-only";
 import { timingSafeEqual } from "node:crypto";
 import { unwrapDataKey } from "@nacre/core";
 import { appendAudit, customerKeyById, CustomerKeyError, withServiceSession, withUserSession } from "@nacre/db";
+import { fetchHeader } from "@nacre/fleet";
 import type { VerifiedSession } from "@nacre/db";
 import { MAX_HEADER_LENGTH, readSnapshotHeader, WebSnapshotError } from "@nacre/snapshot/web";
 import { HttpError } from "../http/responses.ts";
@@ -59,27 +60,9 @@ export async function unwrapForOwner(svc: Services, session: VerifiedSession, sn
 
 async function fetchStoredPrefix(svc: Services, bucket: string, objectKey: string, length: number): Promise<Uint8Array> {
   const url = await svc.controlPlane.signer.presignGetObject(bucket, objectKey, 60);
-  const response = await fetch(url, { headers: { range: `bytes=0-${length - 1}` }, signal: AbortSignal.timeout(20_000) });
-  if (response.status !== 206 && response.status !== 200) {
-    await response.body?.cancel();
+  try {
+    return await fetchHeader(url, length);
+  } catch {
     throw new HttpError(502, "E_SNAPSHOT_UNREADABLE", "the stored snapshot could not be read just now; try again in a minute");
   }
-  const bytes = new Uint8Array(await readAtMost(response, length));
-  return bytes;
-}
-
-async function readAtMost(response: Response, length: number): Promise<ArrayBuffer> {
-  // A server that ignores Range sends the whole object: read only the header's bytes of it.
-  const reader = response.body!.getReader();
-  const out = new Uint8Array(length);
-  let filled = 0;
-  while (filled < length) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const take = Math.min(value.byteLength, length - filled);
-    out.set(value.subarray(0, take), filled);
-    filled += take;
-  }
-  await reader.cancel().catch(() => {});
-  return out.buffer.slice(0, filled);
 }

@@ -10,6 +10,11 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   return new Response(JSON.stringify(body), { status, headers: { ...NO_STORE, ...headers } });
 }
 
+/** 303 See Other to a page of the dashboard (after a form POST), never cached. */
+export function seeOther(origin: string, path: string): Response {
+  return new Response(null, { status: 303, headers: { location: new URL(path, origin).toString(), "cache-control": "no-store" } });
+}
+
 /** A JSON error answer with a stable code and a sentence that says what to do. */
 export function problem(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
   return json({ error: { code, message } }, status, headers);

@@ -3,7 +3,7 @@
 import { cookies } from "next/headers";
 import { issueLocalSession, LOCAL_SESSION_COOKIE, LOCAL_SESSION_SECONDS } from "@/server/auth/local-session.ts";
 import { findLocalAccount, localSignInEnabled } from "@/server/auth/local-accounts.ts";
-import { answer, HttpError } from "@/server/http/responses.ts";
+import { answer, HttpError, seeOther } from "@/server/http/responses.ts";
 import { assertSameOrigin } from "@/server/http/same-origin.ts";
 import { services } from "@/server/services.ts";
 
@@ -14,20 +14,16 @@ export async function POST(request: Request): Promise<Response> {
     try {
       assertSameOrigin(request, config.NACRE_DASHBOARD_ORIGIN);
     } catch {
-      return redirectTo(config.NACRE_DASHBOARD_ORIGIN, "/sign-in?error=E_ORIGIN");
+      return seeOther(config.NACRE_DASHBOARD_ORIGIN, "/sign-in?error=E_ORIGIN");
     }
     const form = await request.formData();
     const account = await findLocalAccount(String(form.get("userId") ?? ""));
-    if (!account) return redirectTo(config.NACRE_DASHBOARD_ORIGIN, "/sign-in?error=E_UNKNOWN_ACCOUNT");
+    if (!account) return seeOther(config.NACRE_DASHBOARD_ORIGIN, "/sign-in?error=E_UNKNOWN_ACCOUNT");
     const token = await issueLocalSession(config.NACRE_SESSION_SECRET!, account);
     (await cookies()).set(LOCAL_SESSION_COOKIE, token, {
       httpOnly: true, sameSite: "lax", path: "/", maxAge: LOCAL_SESSION_SECONDS,
       secure: config.NACRE_DASHBOARD_ORIGIN.startsWith("https:"),
     });
-    return redirectTo(config.NACRE_DASHBOARD_ORIGIN, account.role === "support" ? "/support" : "/");
+    return seeOther(config.NACRE_DASHBOARD_ORIGIN, account.role === "support" ? "/support" : "/");
   });
-}
-
-function redirectTo(origin: string, path: string): Response {
-  return new Response(null, { status: 303, headers: { location: new URL(path, origin).toString(), "cache-control": "no-store" } });
 }

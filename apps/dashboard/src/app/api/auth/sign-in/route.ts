@@ -2,7 +2,7 @@
 // sets on this response. Absent (404) when the local sign-in is in use.
 import { cookies } from "next/headers";
 import { supabaseForRequest } from "@/server/auth/supabase-session.ts";
-import { answer, HttpError } from "@/server/http/responses.ts";
+import { answer, HttpError, seeOther } from "@/server/http/responses.ts";
 import { assertSameOrigin } from "@/server/http/same-origin.ts";
 import { services } from "@/server/services.ts";
 
@@ -14,7 +14,6 @@ export async function POST(request: Request): Promise<Response> {
     const form = await request.formData();
     const client = supabaseForRequest(config.SUPABASE_URL!, config.SUPABASE_ANON_KEY!, await cookies(), config.NACRE_DASHBOARD_ORIGIN.startsWith("https:"));
     const { error } = await client.auth.signInWithPassword({ email: String(form.get("email") ?? ""), password: String(form.get("password") ?? "") });
-    const path = error ? "/sign-in?error=E_SIGN_IN" : "/";
-    return new Response(null, { status: 303, headers: { location: new URL(path, config.NACRE_DASHBOARD_ORIGIN).toString(), "cache-control": "no-store" } });
+    return seeOther(config.NACRE_DASHBOARD_ORIGIN, error ? "/sign-in?error=E_SIGN_IN" : "/");
   });
 }

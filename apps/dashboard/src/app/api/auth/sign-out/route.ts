@@ -2,7 +2,7 @@
 import { cookies } from "next/headers";
 import { LOCAL_SESSION_COOKIE } from "@/server/auth/local-session.ts";
 import { supabaseForRequest } from "@/server/auth/supabase-session.ts";
-import { answer } from "@/server/http/responses.ts";
+import { answer, seeOther } from "@/server/http/responses.ts";
 import { assertSameOrigin } from "@/server/http/same-origin.ts";
 import { services } from "@/server/services.ts";
 
@@ -16,6 +16,6 @@ export async function POST(request: Request): Promise<Response> {
     } else {
       await supabaseForRequest(config.SUPABASE_URL!, config.SUPABASE_ANON_KEY!, jar, config.NACRE_DASHBOARD_ORIGIN.startsWith("https:")).auth.signOut();
     }
-    return new Response(null, { status: 303, headers: { location: new URL("/sign-in", config.NACRE_DASHBOARD_ORIGIN).toString(), "cache-control": "no-store" } });
+    return seeOther(config.NACRE_DASHBOARD_ORIGIN, "/sign-in");
   });
 }
