@@ -2,9 +2,9 @@ import zlib from "node:zlib";
 import type { TransformCallback } from "node:stream";
 import { ZstdFrameSplitter } from "./zstd-frame-splitter.ts";
 
-/** Frames up to this many compressed bytes are gathered whole and decompressed on a lane (ours are ≤ ~2 MiB). */
+/** Frames up to this many compressed bytes are gathered whole and decompressed on a lane (ours are ≤ ~1 MiB, ≤ ~2 MiB before decision 0002's update). */
 const MAX_GATHER = 4 * 1024 * 1024;
-/** Output slices of the lanes: one per frame of ours (2 MiB of tar each). */
+/** Output slices of the lanes: room for a frame of ours (1 MiB of tar each, 2 MiB in older snapshots). */
 const LANE_CHUNK = 2 * 1024 * 1024;
 /** A lane whose frame is not next in line stops (backpressure) once it holds this much output. */
 const LANE_HOLD_LIMIT = 8 * 1024 * 1024;

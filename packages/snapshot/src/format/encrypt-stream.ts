@@ -4,6 +4,7 @@
 import { createSecretKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { Transform } from "node:stream";
+import { meterShortLivedBuffers } from "./collect-young-garbage.ts";
 import { deriveFileKeys, derivePassphraseKey } from "./derive-keys.ts";
 import { encodeHeader } from "./encode-header.ts";
 import { resolveHeaderFields } from "./resolve-header-fields.ts";
@@ -20,8 +21,16 @@ export interface EncryptStream extends Transform {
   recycle(chunk: Uint8Array): void;
 }
 
+export interface EncryptStreamHooks {
+  /**
+   * Called with each input chunk once it is sealed or copied, so the producer may fill it again (the
+   * compressor reuses its output buffers this way). Not called for chunks of a write that failed.
+   */
+  releaseInput?: (chunk: Buffer) => void;
+}
+
 /** Encrypting transform: plaintext in, header + records out. Async because PBKDF2 runs first. */
-export async function createEncryptStream(opts: EncryptOptions): Promise<EncryptStream> {
+export async function createEncryptStream(opts: EncryptOptions, hooks: EncryptStreamHooks = {}): Promise<EncryptStream> {
   const fields = resolveHeaderFields(opts);
   const ikm =
     opts.key.mode === "managed"
@@ -34,7 +43,7 @@ export async function createEncryptStream(opts: EncryptOptions): Promise<Encrypt
   const payloadKey = createSecretKey(keys.payloadKey);
   keys.macKey.fill(0);
   keys.payloadKey.fill(0);
-  return createSealingTransform(payloadKey, fields.chunkSize, header);
+  return createSealingTransform(payloadKey, fields.chunkSize, header, hooks.releaseInput);
 }
 
 /** Records are written into batches of about this size, so downstream stages see few, large buffers. */
@@ -42,7 +51,7 @@ const BATCH_BYTES = 1024 * 1024;
 /** Batches handed back and kept for reuse; more than the few in flight at once would only hold memory. */
 const MAX_FREE_BATCHES = 4;
 
-function createSealingTransform(payloadKey: KeyObject, chunkSize: number, header: Buffer): EncryptStream {
+function createSealingTransform(payloadKey: KeyObject, chunkSize: number, header: Buffer, releaseInput?: (chunk: Buffer) => void): EncryptStream {
   const chunk = Buffer.allocUnsafe(chunkSize);
   let filled = 0;
   let index = 0;
@@ -57,11 +66,14 @@ function createSealingTransform(payloadKey: KeyObject, chunkSize: number, header
   const nextBatch = (): Buffer => free.pop() ?? Buffer.allocUnsafe(batchBytes);
   let batch = nextBatch();
   let used = 0;
+  // Each seal leaves a record-sized buffer from cipher.update() behind (see collect-young-garbage.ts).
+  const sealed = meterShortLivedBuffers();
 
   // Seals a non-final chunk into the current batch, handing the batch on when it is full. Pushing one
   // buffer per 64 KiB record meant ~16,000 stream hops per GiB for every stage after this one.
   const seal = (plaintext: Buffer) => {
     sealRecordInto(batch.subarray(used, used + fullRecord), payloadKey, index++, false, plaintext);
+    sealed(fullRecord);
     used += fullRecord;
     if (used === batch.length) {
       issued.add(batch.buffer);
@@ -97,6 +109,7 @@ function createSealingTransform(payloadKey: KeyObject, chunkSize: number, header
           filled += n;
           at += n;
         }
+        releaseInput?.(input);
         callback();
       } catch (error) {
         callback(error as Error);

@@ -6,6 +6,7 @@ import { createDecipheriv } from "node:crypto";
 import type { DecipherGCM, KeyObject } from "node:crypto";
 import { crc32 } from "node:zlib";
 import type { ByteQueue } from "./byte-queue.ts";
+import { meterShortLivedBuffers } from "./collect-young-garbage.ts";
 import { FINAL_FLAG, RECORD_CRC_LENGTH, RECORD_HEAD_LENGTH, TAG_LENGTH } from "./constants.ts";
 import { SnapshotFormatError } from "./errors.ts";
 import { GCM, recordNonce } from "./seal-record.ts";
@@ -33,6 +34,8 @@ export class RecordReader {
   private decipher: DecipherGCM | undefined;
   private pieces: Buffer[] = [];
   private heldFinal: Buffer[] = [];
+  /** Each decipher.update() returns a fresh buffer, copied on by the next stage (collect-young-garbage.ts). */
+  private readonly opened = meterShortLivedBuffers();
 
   constructor(payloadKey: KeyObject, chunkSize: number, payloadOffset: number) {
     this.payloadKey = payloadKey;
@@ -54,6 +57,7 @@ export class RecordReader {
           this.crc = crc32(slice, this.crc);
           const out = (this.decipher as DecipherGCM).update(slice);
           if (out.length > 0) this.pieces.push(out);
+          this.opened(out.length);
           this.remaining -= slice.length;
           this.offset += slice.length;
         }

@@ -1,6 +1,6 @@
 // Finds where each gzip member ends. Browsers' DecompressionStream("gzip") accepts exactly one member
 // and errors on anything after it (the Compression Streams spec; Node 24 now does the same), but our
-// writer emits one member per 2 MiB frame. The end of a deflate stream is only known by walking its
+// writer emits one member per 1 MiB frame. The end of a deflate stream is only known by walking its
 // Huffman codes, so this walks them — block types, code tables, symbols and extra bits — without
 // producing output, keeping no window and no state but the bit buffer and the current code tables.
 // It is a resumable generator: it yields whenever the current input slice runs out.

@@ -14,7 +14,7 @@ export { DATA_KEY };
 export interface ManagedFileOptions {
   compression: Compression;
   chunkSize?: number;
-  /** Bytes per independent zstd frame / gzip member (the writer's default is 2 MiB). */
+  /** Bytes per independent zstd frame / gzip member (the writer's default is 1 MiB). */
   frameSize?: number;
 }
 
