@@ -11,7 +11,11 @@ await build({
   platform: "node",
   target: "node24",
   format: "esm",
-  minify: false,
+  // Whitespace and comments out (3.2 → 2.1 MB): a bundle with no non-ASCII character left is held by V8
+  // as a one-byte string, half the memory of the two-byte string the comments of some dependencies
+  // forced; -4.5 MiB RSS for every command. Names are kept, so stack traces still read.
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: false,
   legalComments: "none",
   define: { NACRE_AGENT_VERSION: JSON.stringify(pkg.version ?? "0.1.0") },
