@@ -9,7 +9,7 @@ export {
   MIN_ITERATIONS,
 } from "./constants.ts";
 export { createDecryptStream } from "./decrypt-stream.ts";
-export { createEncryptStream } from "./encrypt-stream.ts";
+export { createEncryptStream, type EncryptStream } from "./encrypt-stream.ts";
 export { SnapshotFormatError, isSnapshotFormatError } from "./errors.ts";
 export type { FormatErrorCode } from "./errors.ts";
 export { generateDataKey, unwrapDataKey, wrapDataKey } from "@nacre/core";

@@ -1,8 +1,8 @@
 import type { Readable } from "node:stream";
 import type { ArchiveOptions, ArchiveRoot } from "../archive/index.ts";
 import { createArchiveSource } from "../archive/create-archive-source.ts";
-import { compressSource, type Compression, type FrameCompressor } from "../compress/index.ts";
-import { createEncryptStream, type ContentType, type EncryptionKey } from "../format/index.ts";
+import { compressSource, type Compression } from "../compress/index.ts";
+import { createEncryptStream, type ContentType, type EncryptionKey, type EncryptStream } from "../format/index.ts";
 import { chainStreams } from "./chain-streams.ts";
 
 export interface SnapshotStreamOptions extends ArchiveOptions {
@@ -18,18 +18,25 @@ export type SnapshotStream = Readable & { recycle(chunk: Uint8Array): void };
 /** The whole write path as one byte stream: roots → pax tar → compressed frames → encrypted records. */
 export async function createSnapshotStream(opts: SnapshotStreamOptions): Promise<SnapshotStream> {
   const { roots, compression, encryption, ...archiveOptions } = opts;
-  // Key derivation (PBKDF2) runs before the first file is opened, so a bad key setup costs no I/O.
-  // Each compressed part goes back to the compressor once sealed, so its memory holds the next frames.
-  // (The compressor is made after the keys, so the encryptor reaches it through this holder.)
-  const compressor: { stream?: FrameCompressor } = {};
-  const releaseInput = (part: Buffer) => compressor.stream?.release(part);
-  const encrypt = encryption ? await createEncryptStream({ key: encryption, contentType: contentTypeOf(compression) }, { releaseInput }) : null;
   // The compressor pulls the tar straight into its own reused blocks (no per-chunk buffers).
   const compressed = compressSource(createArchiveSource(roots, archiveOptions), compression);
-  compressor.stream = compressed;
-  // An error in any stage destroys them all, so a failure anywhere fails the whole stream.
-  if (!encrypt) return Object.assign(compressed, { recycle: compressed.release.bind(compressed) });
-  // The encrypting stage is the last one, so what the consumer reads (and hands back) is its batches.
+  if (!encryption) return Object.assign(compressed, { recycle: compressed.release.bind(compressed) });
+  // The archive starts while the keys are derived (PBKDF2 on the thread pool): its first reads, often
+  // a database's consistent copy (~0.25 s for the reference set's), overlap the derivation instead of
+  // following it. The compressor stops at its high-water mark until the encryptor takes its output.
+  // Key setup errors (no passphrase, an unreadable key file) come earlier, from whoever built
+  // `encryption`, before any file is opened.
+  compressed.read(0);
+  let encrypt: EncryptStream;
+  try {
+    // Each compressed part goes back to the compressor once sealed, so its memory holds the next frames.
+    encrypt = await createEncryptStream({ key: encryption, contentType: contentTypeOf(compression) }, { releaseInput: (part) => compressed.release(part) });
+  } catch (error) {
+    compressed.destroy();
+    throw error;
+  }
+  // An error in any stage destroys them all, so a failure anywhere fails the whole stream. The
+  // encrypting stage is the last one, so what the consumer reads (and hands back) is its batches.
   const recycle = encrypt.recycle.bind(encrypt);
   return Object.assign(chainStreams(compressed, encrypt), { recycle });
 }
