@@ -102,7 +102,7 @@ async function* writeArchive(roots: ArchiveRoot[], opts: ArchiveOptions, out: Ta
   // The database whose consistent copy is being made while the entries after it stream (the page copy
   // and its sync took ~0.25 s for the reference set's 177 MB database, the compressor idle meanwhile).
   // Its entry, and its siblings', are written when the next database is met or the walk ends, a point
-  // that does not depend on timing, so the same tree always gives the same archive; entry order means
+  // that does not depend on timing, so the same tree always gives the same order; entry order means
   // nothing to a tar reader. One at a time, as the staging area holds one copy.
   let pending: PendingDatabase | undefined;
   const slice = createSlicer(SLICE_MS);

@@ -223,4 +223,59 @@ describe("SQLite capture", () => {
     await extractArchive(Readable.from([archive]), out);
     expect((await readFile(join(out, "state/broken.sqlite"))).equals(truncated)).toBe(true);
   });
+  it("archives several databases, each after entries that follow it, in the same order every time", async () => {
+    const base = await scratch();
+    const state = join(base, "state");
+    await mkdir(join(state, "a"), { recursive: true });
+    await mkdir(join(state, "b"));
+    createBank(join(state, "a/one.db"));
+    await writeFile(join(state, "a/one.db-wal"), "stale wal, left out: the copy holds every commit");
+    await writeFile(join(state, "a/z.txt"), "after one.db");
+    createBank(join(state, "b/two.db"));
+    await writeFile(join(state, "b/z.txt"), "after two.db");
+    // A database cut short, which SQLite cannot copy: archived raw, and then its sibling is archived too.
+    createBank(join(base, "whole.db"));
+    const whole = new DatabaseSync(join(base, "whole.db"));
+    whole.exec("PRAGMA journal_mode=DELETE;");
+    whole.prepare("INSERT INTO events(txn, payload) VALUES (1, ?)").run("z".repeat(100_000));
+    whole.close();
+    const fragment = (await readFile(join(base, "whole.db"))).subarray(0, 3 * 4096);
+    await writeFile(join(state, "c.db"), fragment);
+    await writeFile(join(state, "c.db-wal"), "kept beside a raw database");
+    await writeFile(join(state, "d.txt"), "last");
+
+    const archive = async () => collect(createArchiveStream([{ name: "state", path: state }], { tempDir: base }));
+    const first = await archive();
+    const names = (await listArchive(Readable.from([first]))).map((e) => e.path);
+    expect(names).toEqual([
+      "state",
+      "state/a",
+      "state/a/z.txt",
+      "state/b",
+      // Each database is written when the next one is met (one copy at a time), the last when the walk
+      // ends; a database archived raw brings its held-back sibling along.
+      "state/a/one.db",
+      "state/b/z.txt",
+      "state/b/two.db",
+      "state/d.txt",
+      "state/c.db",
+      "state/c.db-wal",
+    ]);
+    // Opening the databases changed the tree (SQLite made a -shm file for c.db); from then on, the same
+    // tree gives the same order.
+    const order = async () => (await listArchive(Readable.from([await archive()]))).map((e) => e.path);
+    const second = await order();
+    expect(second).toContain("state/c.db-shm");
+    expect(await order()).toEqual(second);
+
+    const out = join(base, "out");
+    await extractArchive(Readable.from([first]), out);
+    for (const db of ["a/one.db", "b/two.db"]) {
+      const copy = new DatabaseSync(join(out, "state", db), { readOnly: true });
+      expect(copy.prepare("SELECT sum(balance) AS total FROM accounts").get()).toEqual({ total: TOTAL });
+      copy.close();
+    }
+    expect((await readFile(join(out, "state/c.db"))).equals(fragment)).toBe(true);
+    expect(await readFile(join(out, "state/c.db-wal"), "utf8")).toBe("kept beside a raw database");
+  });
 });
