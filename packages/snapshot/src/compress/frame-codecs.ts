@@ -114,13 +114,13 @@ interface ZlibOutput {
 /**
  * Output buffers for the lanes, reused once the consumer has released every part cut from them.
  *
- * Node's zlib streams write their output into a buffer of `chunkSize` bytes and allocate a fresh one
- * whenever it fills: 2 MiB about every other frame, 0.5 GB per GiB backed up. Garbage of that size is
- * freed only by full GCs (about fifty per backup) and left glibc's heap ~100 MiB high. There is no
- * public way to hand zlib a buffer, so before each frame the lane points the stream's own output
- * fields at a buffer from here. That relies on zlib.js internals (stable since Node 0.x, and checked
- * here each time): if the fields are ever gone, or zlib wrote elsewhere, nothing is reused and the
- * stream simply allocates as before.
+ * Node's zlib streams write their output into a buffer of `chunkSize` bytes (here a frame's bound) and
+ * allocate a fresh one whenever it fills, about every other frame: 0.5 GB of garbage per GiB backed
+ * up, which V8 freed only at full GCs (about fifty per backup) and which left glibc's heap ~100 MiB
+ * high. There is no public way to hand zlib a buffer, so before each frame the lane points the
+ * stream's own output fields at a buffer from here. Those fields are private to zlib.js, so they are
+ * checked each time: if they are ever gone or changed, or zlib wrote elsewhere, nothing is reused and
+ * the stream simply allocates as before.
  */
 class OutputBuffers {
   private readonly size: number;

@@ -40,7 +40,7 @@ export interface FrameCompressorOptions {
  * The output side works the same way: a consumer that calls release(part) once it is done with a part
  * lets the codec write later frames into the same memory. The readable side is in object mode, so each
  * part reaches the consumer as the buffer it was written in; in byte mode a reader that finds two parts
- * queued would get them joined into a fresh copy (half a gigabyte per backup, measured).
+ * queued would get them joined into a fresh copy (half a gigabyte per unencrypted backup, measured).
  */
 export class FrameCompressor extends Readable {
   private readonly source: ByteSource;

@@ -21,6 +21,7 @@ export interface EncryptStream extends Transform {
   recycle(chunk: Uint8Array): void;
 }
 
+/** What the encrypting transform tells its producer. */
 export interface EncryptStreamHooks {
   /**
    * Called with each input chunk once it is sealed or copied, so the producer may fill it again (the
