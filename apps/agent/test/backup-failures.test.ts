@@ -122,6 +122,18 @@ describe("backup failures are loud", () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
+  it("a root that does not exist: exit 6, E_ROOT_MISSING naming it, a clean error and nothing stored", async () => {
+    // The archive starts while the key is derived; its first error must still come out as this one.
+    const probe = makeInstall({});
+    const gone = join(probe.root, "gone");
+    const install = makeInstall(fsBackup(probe.root, { include: { extraPaths: [gone] } }));
+    const r = await runAgent(["backup", "now", "--force"], install.env);
+    expect(r.events.find((e) => e.level === "error")).toMatchObject({ code: "E_ROOT_MISSING", message: expect.stringContaining(gone) });
+    expect(r.stderr).not.toMatch(/Unhandled 'error' event/);
+    expect(r.code).toBe(6);
+    expect(readdirSync(join(probe.root, "store"))).toEqual([]);
+  });
+
   it("another run holding the lock: exit 7, E_BUSY", async () => {
     const { install } = await installWithBackup();
     writeFileSync(join(install.env.NACRE_AGENT_STATE_DIR!, "lock"), JSON.stringify({ pid: process.pid, purpose: "backup", since: new Date().toISOString() }));

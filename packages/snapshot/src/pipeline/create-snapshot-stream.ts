@@ -26,6 +26,11 @@ export async function createSnapshotStream(opts: SnapshotStreamOptions): Promise
   // following it. The compressor stops at its high-water mark until the encryptor takes its output.
   // Key setup errors (no passphrase, an unreadable key file) come earlier, from whoever built
   // `encryption`, before any file is opened.
+  // Until the chain below exists nothing else listens to the compressor: an archive error meanwhile (a
+  // missing root, say) would be an unhandled 'error' event and end the process. It is left on the
+  // destroyed compressor instead, and the chain hands it to the reader like any other failure.
+  const parkError = (): void => undefined;
+  compressed.on("error", parkError);
   compressed.read(0);
   let encrypt: EncryptStream;
   try {
@@ -37,8 +42,9 @@ export async function createSnapshotStream(opts: SnapshotStreamOptions): Promise
   }
   // An error in any stage destroys them all, so a failure anywhere fails the whole stream. The
   // encrypting stage is the last one, so what the consumer reads (and hands back) is its batches.
-  const recycle = encrypt.recycle.bind(encrypt);
-  return Object.assign(chainStreams(compressed, encrypt), { recycle });
+  const chained = chainStreams(compressed, encrypt);
+  compressed.off("error", parkError);
+  return Object.assign(chained, { recycle: encrypt.recycle.bind(encrypt) });
 }
 
 /** The header's content type for a compression choice. */
