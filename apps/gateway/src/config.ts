@@ -1,7 +1,7 @@
 // The gateway's configuration, from the environment, validated in one place with messages that name
 // the variable. Defaults suit the local stack.
 import { ControlPlaneEnv, readEnvConfig } from "@nacre/fleet";
-import { z } from "zod";
+import * as z from "zod";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(100);

@@ -9,7 +9,7 @@ import type { KeyObject } from "node:crypto";
 import { createPublicKey } from "node:crypto";
 import type { Sql } from "@nacre/db";
 import { bindInitialRestore, enrollAgent, EnrollmentError, withServiceSession } from "@nacre/db";
-import { z } from "zod";
+import * as z from "zod";
 
 const MAX_BODY_BYTES = 16 * 1024;
 const rawKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "a raw 32-byte public key in base64url (43 characters)");

@@ -1,7 +1,7 @@
 // The workers' configuration, from the environment, validated in one place with messages that name
 // the variable. Defaults suit production timing; the local stack and tests shorten them.
 import { ControlPlaneEnv, readEnvConfig } from "@nacre/fleet";
-import { z } from "zod";
+import * as z from "zod";
 
 const ms = z.coerce.number().int().min(100);
 

@@ -5,7 +5,7 @@ import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Sql } from "@nacre/db";
 import { createBucketSigner } from "@nacre/storage";
-import { z } from "zod";
+import * as z from "zod";
 import type { ControlPlane } from "./control-plane.ts";
 
 export const ControlPlaneEnv = z.object({

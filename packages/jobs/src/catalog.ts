@@ -2,7 +2,7 @@
 // options. Producers (the scheduler, the fan-out, later the dashboard) and consumers (apps/workers)
 // both read this file, so a payload that one side writes the other can parse. New payload fields
 // must be optional: jobs already queued (some wait an hour to retry) still have to validate.
-import { z } from "zod";
+import * as z from "zod";
 import {
   CustomerPurgePayload, CustomerPurgeSweepPayload, ExportNowPayload, RestoreRunPayload, VmFinalBackupPayload, VmInitialRestorePayload, VmInitialRestoreSweepPayload,
 } from "./lifecycle-payloads.ts";

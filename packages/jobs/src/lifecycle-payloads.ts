@@ -1,6 +1,6 @@
 // Payloads of the lifecycle jobs (export, VM deletion, purge). Each names only the row the handler
 // starts from; the tenant is read from that row, never taken from the payload.
-import { z } from "zod";
+import * as z from "zod";
 
 export const ExportNowPayload = z.object({
   /** The exports row the dashboard's request opened; also the job's id. */

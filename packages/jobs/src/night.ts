@@ -1,7 +1,7 @@
 // A backup night is a UTC calendar date, "YYYY-MM-DD": the night of 2026-11-22 is the one whose
 // snapshots start at 03:00 UTC that day. Dates travel as strings (in payloads, job ids and the
 // backup_nights table) so no time zone ever gets a say.
-import { z } from "zod";
+import * as z from "zod";
 
 export const Night = z.iso.date();
 export type Night = z.infer<typeof Night>;

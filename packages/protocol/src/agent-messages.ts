@@ -1,6 +1,6 @@
 // Payloads the agent sends and the gateway receives. As on the other side, unknown fields are stripped, so
 // a newer agent may add optional fields without breaking an older gateway.
-import { z } from "zod";
+import * as z from "zod";
 import {
   AgentVersion,
   ByteCount,

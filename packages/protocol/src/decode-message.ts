@@ -2,7 +2,7 @@
 // `error` frame while the connection stays open. The checks run cheapest first (size, UTF-8, JSON, envelope,
 // version, type, payload), and the envelope's id is picked out as soon as the JSON parses, so every later
 // refusal can be answered with `replyTo`.
-import { z } from "zod";
+import * as z from "zod";
 import { MessageId, PROTOCOL_VERSION } from "./fields.ts";
 import { frameText } from "./frame-text.ts";
 import type { RawFrame } from "./frame-text.ts";

@@ -1,7 +1,7 @@
 // Constants and the field schemas the messages are built from. Each bound has an origin: S3 and R2 fix the
 // part numbers and sizes, the grant token's length comes from @nacre/core's MAX_GRANT_TOKEN_LENGTH (restated
 // here, since this package depends on zod alone), and the rest keep one frame well under MAX_FRAME_BYTES.
-import { z } from "zod";
+import * as z from "zod";
 
 /** The `v` of every envelope this code writes and the only one it reads. */
 export const PROTOCOL_VERSION = 1;

@@ -1,6 +1,6 @@
 // Payloads the gateway sends and the agent receives. Objects strip unknown fields instead of refusing them,
 // so a newer gateway may add optional fields without breaking older agents (docs/protocol.md, Versioning).
-import { z } from "zod";
+import * as z from "zod";
 import {
   ByteCount,
   ErrorPayload,

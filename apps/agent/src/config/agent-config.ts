@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // The managed-mode agent's own config file (JSON5, /etc/nacre/agent.json by default), written by the VM's
 // installer. Strict like the `backup` section of openclaw.json: a misspelt field is reported, never ignored,

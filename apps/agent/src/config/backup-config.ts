@@ -1,5 +1,5 @@
 import { isTimeZone, parseSchedule, ScheduleError } from "@nacre/core";
-import { z } from "zod";
+import * as z from "zod";
 
 // The `backup` section of openclaw.json as written by the user (after ${VAR} substitution). Every object is
 // strict so a misspelt field is reported instead of silently ignored: a typo in `maxBackups` or

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { valueAt } from "./format-path.ts";
 
 // "Did you mean …?" for unknown fields. The known names are read from the schema itself, so the

@@ -11,7 +11,7 @@
 // Once open it stays open: a later restore is an ordinary one, and a gate must never close on a running app.
 import { join } from "node:path";
 import type { InitialRestoreStatus } from "@nacre/protocol";
-import { z } from "zod";
+import * as z from "zod";
 import { JsonStateWriter, readJsonState } from "./json-state-file.ts";
 
 export const GateState = z.enum(["pending", "restored", "not-needed", "failed"]);

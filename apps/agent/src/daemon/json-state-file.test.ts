@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { afterEach, describe, expect, it } from "vitest";
 import { JsonStateWriter, readJsonState } from "./json-state-file.ts";
 

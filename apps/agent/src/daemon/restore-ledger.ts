@@ -4,7 +4,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { RestoreDone, RestoreFailed } from "@nacre/protocol";
-import { z } from "zod";
+import * as z from "zod";
 import { JsonStateWriter, readJsonState } from "./json-state-file.ts";
 
 const REPORTS_KEPT = 20;

@@ -4,7 +4,7 @@
 // state dir is outside /data, so a restore never rolls this back.
 import { join } from "node:path";
 import { MAX_TEXT_LENGTH, SnapshotDone, SnapshotFailed } from "@nacre/protocol";
-import { z } from "zod";
+import * as z from "zod";
 import { JsonStateWriter, readJsonState } from "./json-state-file.ts";
 
 export const REPORTS_KEPT = 50;

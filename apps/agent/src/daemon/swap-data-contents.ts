@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { pathExists, syncDir } from "../runtime/fs-checks.ts";
 
 export const STAGING_PREFIX = ".nacre-restore-";

@@ -3,7 +3,7 @@
 // becomes a CliError with its code and a sentence saying what to do.
 import { importPublicKey } from "@nacre/core";
 import { InitialRestoreStatus } from "@nacre/protocol";
-import { z } from "zod";
+import * as z from "zod";
 import { CliError, ExitCode } from "../runtime/cli-error.ts";
 
 export interface EnrollmentRequest {

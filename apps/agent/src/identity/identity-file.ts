@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 
 // What `enroll` writes and `run` reads: who this VM is to the control plane, and the private keys that prove
 // it. Mode 0600 in a 0700 directory, like an ssh host key; a file others can read is refused.

@@ -3,7 +3,7 @@
 // This is the only module of the dashboard that reads process.env (STYLE.md, "composition root").
 import "server-only";
 import { ControlPlaneEnv, readEnvConfig } from "@nacre/fleet";
-import { z } from "zod";
+import * as z from "zod";
 
 /** Fixed at build time by next.config.ts; a "production" build never offers the local sign-in. */
 export const BUILD_PROFILE: "production" | "local" = process.env["NACRE_BUILD_PROFILE"] === "local" ? "local" : "production";

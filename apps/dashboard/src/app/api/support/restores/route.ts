@@ -4,7 +4,7 @@
 // worker job carries it on: safety snapshot, restore.start, the agent's steps.
 import { RestoreStartError, startRestore } from "@nacre/fleet";
 import type { RestoreErrorCode } from "@nacre/fleet";
-import { z } from "zod";
+import * as z from "zod";
 import { currentUser } from "@/server/auth/current-user.ts";
 import { vmDetail } from "@/server/queries/support-views.ts";
 import { RESTORE_LIMIT, takeRateLimit } from "@/server/http/rate-limit.ts";

@@ -1,6 +1,6 @@
 // POST /api/dashboard/decrypt/ticket { snapshotId } — step one of Decrypt locally: a single-use
 // ticket, valid 2 minutes, bound to this session and one of the customer's snapshots.
-import { z } from "zod";
+import * as z from "zod";
 import { currentUser } from "@/server/auth/current-user.ts";
 import { issueUnwrapTicket } from "@/server/decrypt/unwrap-tickets.ts";
 import { mySnapshot } from "@/server/queries/customer-views.ts";

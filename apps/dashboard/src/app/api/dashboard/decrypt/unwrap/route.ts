@@ -1,7 +1,7 @@
 // POST /api/dashboard/decrypt/unwrap { ticket, header } — step two of Decrypt locally: redeems the
 // ticket (once), checks the file's header is the snapshot's, and answers the file's data key.
 // Never cached (Cache-Control: no-store, from json()); the key is not logged or stored anywhere.
-import { z } from "zod";
+import * as z from "zod";
 import { currentUser } from "@/server/auth/current-user.ts";
 import { MAX_HEADER_BYTES, unwrapForOwner } from "@/server/decrypt/unwrap-data-key.ts";
 import { redeemUnwrapTicket, sessionIdOf } from "@/server/decrypt/unwrap-tickets.ts";

@@ -1,7 +1,7 @@
 // POST /api/dashboard/vm/export-data { vmId } — Export now (docs/dashboard.md). The owner only;
 // refusals (VM not found, deleted, agent offline, export in flight) come back with their words.
 import { ExportRequestError, requestExport } from "@nacre/fleet";
-import { z } from "zod";
+import * as z from "zod";
 import { currentUser } from "@/server/auth/current-user.ts";
 import { answer, HttpError, json, readJson } from "@/server/http/responses.ts";
 import { EXPORT_LIMIT, takeRateLimit } from "@/server/http/rate-limit.ts";
