@@ -79,6 +79,16 @@ function corruptBank(path: string): void {
   writeFileSync(path, bytes);
 }
 
+/** The first three pages of a bank database (made at `path`) big enough to need more: SQLite cannot copy them. */
+async function truncatedBank(path: string): Promise<Buffer> {
+  createBank(path);
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode=DELETE;");
+  db.prepare("INSERT INTO events(txn, payload) VALUES (1, ?)").run("z".repeat(100_000));
+  db.close();
+  return (await readFile(path)).subarray(0, 3 * 4096);
+}
+
 /** Starts the writer and resolves once it has committed `atLeast` transactions; `committed()` reads its latest count. */
 async function startWriter(dbPath: string, atLeast: number): Promise<{ committed: () => number }> {
   const child = spawn(process.execPath, ["-e", WRITER, dbPath], { stdio: ["ignore", "pipe", "inherit"] });
@@ -208,12 +218,7 @@ describe("SQLite capture", () => {
   it("archives the raw bytes of a truncated database with a W_SQLITE_RAW warning", async () => {
     const base = await scratch();
     await mkdir(join(base, "state"));
-    createBank(join(base, "big.db"));
-    const db = new DatabaseSync(join(base, "big.db"));
-    db.exec("PRAGMA journal_mode=DELETE;");
-    db.prepare("INSERT INTO events(txn, payload) VALUES (1, ?)").run("z".repeat(100_000));
-    db.close();
-    const truncated = (await readFile(join(base, "big.db"))).subarray(0, 3 * 4096);
+    const truncated = await truncatedBank(join(base, "big.db"));
     await writeFile(join(base, "state/broken.sqlite"), truncated);
 
     const warnings: ArchiveWarning[] = [];
@@ -223,6 +228,7 @@ describe("SQLite capture", () => {
     await extractArchive(Readable.from([archive]), out);
     expect((await readFile(join(out, "state/broken.sqlite"))).equals(truncated)).toBe(true);
   });
+
   it("archives several databases, each after entries that follow it, in the same order every time", async () => {
     const base = await scratch();
     const state = join(base, "state");
@@ -234,12 +240,7 @@ describe("SQLite capture", () => {
     createBank(join(state, "b/two.db"));
     await writeFile(join(state, "b/z.txt"), "after two.db");
     // A database cut short, which SQLite cannot copy: archived raw, and then its sibling is archived too.
-    createBank(join(base, "whole.db"));
-    const whole = new DatabaseSync(join(base, "whole.db"));
-    whole.exec("PRAGMA journal_mode=DELETE;");
-    whole.prepare("INSERT INTO events(txn, payload) VALUES (1, ?)").run("z".repeat(100_000));
-    whole.close();
-    const fragment = (await readFile(join(base, "whole.db"))).subarray(0, 3 * 4096);
+    const fragment = await truncatedBank(join(base, "whole.db"));
     await writeFile(join(state, "c.db"), fragment);
     await writeFile(join(state, "c.db-wal"), "kept beside a raw database");
     await writeFile(join(state, "d.txt"), "last");
