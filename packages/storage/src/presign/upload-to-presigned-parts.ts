@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { abortable } from "../abortable.ts";
 import { MAX_PARTS, MAX_PART_SIZE } from "../choose-part-size.ts";
 import { StorageError } from "../storage-error.ts";
+import { PartBuffers } from "../s3/part-buffers.ts";
 import { readParts } from "../s3/read-parts.ts";
 import { DEFAULT_S3_TUNING } from "../s3/s3-tuning.ts";
 import type { RetryPolicy } from "../s3/with-retry.ts";
@@ -64,6 +65,8 @@ export async function uploadToPresignedParts(opts: PresignedUploadOptions): Prom
     timeoutMs: opts.partTimeoutMs ?? 30_000 + Math.ceil(partSize / 65_536) * 1_000,
   };
   const hash = createHash("sha256");
+  // Enough buffers for the parts in flight and the one being read; each comes back once stored.
+  const buffers = new PartBuffers(partSize, concurrency + 1);
   const done: UploadedPart[] = [];
   const inflight = new Set<Promise<void>>();
   let failure: { err: unknown } | undefined;
@@ -77,6 +80,7 @@ export async function uploadToPresignedParts(opts: PresignedUploadOptions): Prom
       (etag) => {
         done.push({ number: n, etag });
         uploaded += data.length;
+        buffers.give(data);
         opts.onProgress?.(uploaded, done.length);
       },
       (err: unknown) => {
@@ -88,7 +92,7 @@ export async function uploadToPresignedParts(opts: PresignedUploadOptions): Prom
     void task.then(() => inflight.delete(task));
   };
 
-  const parts = readParts(opts.source, partSize, opts.release);
+  const parts = readParts(opts.source, partSize, opts.release, buffers);
   try {
     opts.signal?.throwIfAborted();
     for (let n = 1; !failure; n++) {

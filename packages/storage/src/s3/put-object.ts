@@ -10,6 +10,7 @@ import { choosePartSize } from "../choose-part-size.ts";
 import { StorageError, isStorageError } from "../storage-error.ts";
 import type { PutOptions, PutResult } from "../types.ts";
 import { asStorageError, cleanUp, outcomeUnknown } from "./clean-up-upload.ts";
+import { PartBuffers } from "./part-buffers.ts";
 import { readParts } from "./read-parts.ts";
 import type { S3Context } from "./s3-context.ts";
 import { objectMetadata, stampMetadata } from "./stamp-metadata.ts";
@@ -21,7 +22,9 @@ const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 /** Uploads `body` under `key` and verifies it; on failure removes every trace of it, then rejects. */
 export async function putObject(ctx: S3Context, key: string, body: AsyncIterable<Uint8Array>, opts: PutOptions): Promise<PutResult> {
   const partSize = ctx.tuning.partSize ?? choosePartSize(opts.expectedSize);
-  const parts = readParts(body, partSize, opts.release);
+  // Enough buffers for the parts in flight and the one being read; each comes back once stored.
+  const buffers = new PartBuffers(partSize, ctx.tuning.partConcurrency + 1);
+  const parts = readParts(body, partSize, opts.release, buffers);
   try {
     // Up to two parts are read first: a body that ends within one part needs no multipart upload.
     let first: IteratorResult<Uint8Array>;
@@ -35,7 +38,7 @@ export async function putObject(ctx: S3Context, key: string, body: AsyncIterable
     }
     if (first.done) return await putSingle(ctx, key, new Uint8Array(0), opts);
     if (!second || second.done) return await putSingle(ctx, key, first.value, opts);
-    return await putMultipart(ctx, key, partSize, [first.value, second.value], parts, opts);
+    return await putMultipart(ctx, key, partSize, [first.value, second.value], parts, buffers, opts);
   } finally {
     // closes the source if we stopped early; not awaited, since a stalled source may never settle
     parts.return(undefined).catch(() => {});
@@ -82,6 +85,7 @@ async function putMultipart(
   partSize: number,
   head: Uint8Array[],
   rest: AsyncIterator<Uint8Array>,
+  buffers: PartBuffers,
   opts: PutOptions,
 ): Promise<PutResult> {
   const contentType = opts.contentType ?? DEFAULT_CONTENT_TYPE;
@@ -103,7 +107,7 @@ async function putMultipart(
 
   let stage: "parts" | "completing" | "completed" = "parts";
   try {
-    const uploaded = await uploadParts(ctx, { key, uploadId, partSize, head, rest, signal: opts.signal, onProgress: opts.onProgress });
+    const uploaded = await uploadParts(ctx, { key, uploadId, partSize, head, rest, signal: opts.signal, onProgress: opts.onProgress, buffers });
     stage = "completing";
     const etag = await completeUpload(ctx, key, uploadId, uploaded.parts, uploaded.size, opts.signal);
     stage = "completed";

@@ -7,6 +7,7 @@ import { UploadPartCommand } from "@aws-sdk/client-s3";
 import type { CompletedPart } from "@aws-sdk/client-s3";
 import { abortable } from "../abortable.ts";
 import { StorageError } from "../storage-error.ts";
+import type { PartBuffers } from "./part-buffers.ts";
 import type { S3Context } from "./s3-context.ts";
 
 export interface PartsJob {
@@ -18,6 +19,8 @@ export interface PartsJob {
   rest: AsyncIterator<Uint8Array>;
   signal?: AbortSignal;
   onProgress?: (uploadedBytes: number) => void;
+  /** Where each stored part's buffer goes back for the next part to be read into. */
+  buffers?: PartBuffers;
 }
 
 export interface UploadedParts {
@@ -48,6 +51,7 @@ export async function uploadParts(ctx: S3Context, job: PartsJob): Promise<Upload
       (etag) => {
         completed.push({ PartNumber: n, ETag: etag });
         uploaded += data.length;
+        job.buffers?.give(data);
         job.onProgress?.(uploaded);
       },
       (err: unknown) => {
