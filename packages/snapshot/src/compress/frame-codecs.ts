@@ -138,7 +138,9 @@ class OutputBuffers {
   lend(stream: CompressStream): Buffer | null {
     const fields = stream as unknown as ZlibOutput;
     if (!Buffer.isBuffer(fields._outBuffer) || fields._outBuffer.length !== this.size || typeof fields._outOffset !== "number") return null;
-    const buffer = this.free.pop() ?? Buffer.allocUnsafe(this.size);
+    // Never from Node's shared pool (small sizes would be): a lent buffer must own its memory, as
+    // parts are matched to it by that memory.
+    const buffer = this.free.pop() ?? Buffer.allocUnsafeSlow(this.size);
     fields._outBuffer = buffer;
     fields._outOffset = 0;
     return buffer;
