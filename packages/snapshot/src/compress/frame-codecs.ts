@@ -4,8 +4,14 @@ import type { FrameCodec } from "./frame-compressor.ts";
 /**
  * zstd frames through a few long-lived compression streams ("lanes"). Each lane keeps its zstd context
  * between frames — the one-shot API builds and frees a context (several MiB of tables) per frame,
- * which showed up as page faults, GC pressure and ~200 MiB of allocator high-water mark. A frame is
- * one write followed by a ZSTD_e_end flush, so every frame is complete and independent.
+ * which showed up as page faults, GC pressure and ~200 MiB of allocator high-water mark.
+ *
+ * Every write to a lane is a whole frame: the stream's flush mode is ZSTD_e_end, so one block is one
+ * thread-pool job. A write followed by a separate flush was two jobs with a hop through the main
+ * thread between them, and the frame waited for that hop whenever the main thread was busy reading
+ * files (backup wall time 3.11 → 2.80 s on the reference set, docs/performance.md). Given the whole
+ * input and an output buffer of at least the worst-case size (the lent buffers below), zstd also
+ * compresses straight from the block instead of copying it into its own window first.
  */
 export function zstdLanes(lanes: number, level: number, frameSize: number): FrameCodec {
   const outputs = new OutputBuffers(outputBound(frameSize), lanes + 2);
@@ -18,8 +24,8 @@ export function zstdLanes(lanes: number, level: number, frameSize: number): Fram
         params: { [zlib.constants.ZSTD_c_compressionLevel]: level, [zlib.constants.ZSTD_c_checksumFlag]: 1 },
         // One output slice per frame: Node otherwise returns to the main thread every 16 KiB of output.
         chunkSize: outputBound(frameSize),
+        flush: zlib.constants.ZSTD_e_end,
       }),
-    zlib.constants.ZSTD_e_end,
     outputs,
   );
 }
@@ -33,7 +39,7 @@ export function gzipFrames(level: number, frameSize: number): FrameCodec {
 
 type CompressStream = zlib.ZstdCompress;
 
-function lanePool(size: number, open: () => CompressStream, endFrame: number, outputs: OutputBuffers): FrameCodec {
+function lanePool(size: number, open: () => CompressStream, outputs: OutputBuffers): FrameCodec {
   const idle: Lane[] = [];
   const all: Lane[] = [];
   const waiting: ((lane: Lane) => void)[] = [];
@@ -41,7 +47,7 @@ function lanePool(size: number, open: () => CompressStream, endFrame: number, ou
     const lane = idle.pop();
     if (lane) return Promise.resolve(lane);
     if (all.length < size) {
-      const fresh = new Lane(open(), endFrame, outputs);
+      const fresh = new Lane(open(), outputs);
       all.push(fresh);
       return Promise.resolve(fresh);
     }
@@ -70,14 +76,12 @@ function lanePool(size: number, open: () => CompressStream, endFrame: number, ou
 
 class Lane {
   private readonly stream: CompressStream;
-  private readonly endFrame: number;
   private readonly outputs: OutputBuffers;
   private parts: Buffer[] = [];
   private failure: Error | null = null;
 
-  constructor(stream: CompressStream, endFrame: number, outputs: OutputBuffers) {
+  constructor(stream: CompressStream, outputs: OutputBuffers) {
     this.stream = stream;
-    this.endFrame = endFrame;
     this.outputs = outputs;
     stream.on("data", (chunk: Buffer) => this.parts.push(chunk));
     stream.on("error", (err) => (this.failure = err));
@@ -89,9 +93,10 @@ class Lane {
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       const out = this.outputs.lend(this.stream);
-      this.stream.write(block);
-      this.stream.flush(this.endFrame, () => {
-        if (this.failure) return reject(this.failure);
+      this.stream.write(block, (err) => {
+        // The write's own error comes first: the stream's 'error' event is emitted after this callback.
+        const failure = err ?? this.failure;
+        if (failure) return reject(failure);
         const parts = this.parts;
         this.parts = [];
         if (out) this.outputs.track(out, parts);

@@ -72,8 +72,10 @@ describe("zstd", () => {
 
   it("refuses a frame whose window would exceed 128 MiB, and accepts one of exactly 128 MiB", async () => {
     const frame = await compress(Buffer.from("small"), "zstd");
-    expect(frame[4]).toBe(0x04); // frame header: checksum flag, no single segment, window descriptor next
-    const withWindow = (descriptor: number) => Buffer.concat([frame.subarray(0, 5), Buffer.from([descriptor]), frame.subarray(6)]);
+    // The writer's frame header: single segment with a one-byte content size (5), checksum flag.
+    expect([...frame.subarray(4, 6)]).toEqual([0x24, 5]);
+    // The same blocks under a header that declares a window instead: checksum flag, window descriptor.
+    const withWindow = (descriptor: number) => Buffer.concat([frame.subarray(0, 4), Buffer.from([0x04, descriptor]), frame.subarray(6)]);
     expect((await collect(decompressZstd(slices(withWindow(0x88), 100)))).toString()).toBe("small");
     expect(await codeOf(collect(decompressZstd(slices(withWindow(0x90), 100))))).toBe("E_COMPRESSED_CORRUPT");
   });
