@@ -5,7 +5,7 @@
 // All file I/O is synchronous on this thread (see file-reader.ts), done in slices of at most SLICE_MS
 // after which the writer yields to the event loop, so timers, sockets and the compressor's completions
 // keep being served during a long archive.
-import { closeSync } from "node:fs";
+import { closeSync, fstatSync } from "node:fs";
 import { ArchiveError, abortedError } from "./archive-error.ts";
 import { createExcludeMatcher } from "./create-exclude-matcher.ts";
 import { createSlicer } from "./create-slicer.ts";
@@ -20,7 +20,7 @@ import type { OwnerNames } from "./owner-names.ts";
 import { prepareEntry } from "./prepare-entry.ts";
 import type { PreparedFile } from "./prepare-entry.ts";
 import { createSqliteStaging } from "./sqlite-staging.ts";
-import type { SqliteCapture, SqliteStaging } from "./sqlite-staging.ts";
+import type { HeldDatabase, SqliteCapture, SqliteStaging } from "./sqlite-staging.ts";
 import { TarOutput } from "./tar-output.ts";
 import type { ArchiveOptions, ArchiveRoot } from "./types.ts";
 import { validateRoots } from "./validate-roots.ts";
@@ -96,11 +96,12 @@ async function* writeArchive(roots: ArchiveRoot[], opts: ArchiveOptions, out: Ta
       opts.onProgress?.({ files, bytes });
     },
   };
-  // Archive paths of databases captured as copies, whose -wal/-shm/-journal siblings are left out (a name
-  // sorts before every longer name it starts, so a database is always met before its siblings).
+  // Archive paths of databases captured (held or copied), whose -wal/-shm/-journal siblings are left out (a
+  // name sorts before every longer name it starts, so a database is always met before its siblings).
   const captured = new Set<string>();
-  // The database whose consistent copy is being made while the entries after it stream (the page copy
-  // and its sync took ~0.25 s for the reference set's 177 MB database, the compressor idle meanwhile).
+  // A database held still (sqlite-staging.ts) is archived where it is met. One that must be copied is
+  // pending: its copy is made while the entries after it stream (the page copy and its sync take ~0.25 s
+  // for a 177 MB database, the compressor idle meanwhile).
   // Its entry, and its siblings', are written when the next database is met or the walk ends, a point
   // that does not depend on timing, so the same tree always gives the same order; entry order means
   // nothing to a tar reader. One at a time, as the staging area holds one copy.
@@ -119,9 +120,15 @@ async function* writeArchive(roots: ArchiveRoot[], opts: ArchiveOptions, out: Ta
         let step = run.next();
         for (; !step.done; step = run.next()) yield* pause(out, slice);
         if (step.value === "sqlite") {
-          if (pending) yield* emitPending(owners);
-          pending = startCapture(entry, staging);
-          deferred = true;
+          const held = staging.hold(entry.absPath);
+          if (held) {
+            yield* emitHeld(entry, held, out, ctx, slice);
+            captured.add(entry.header.path);
+          } else {
+            if (pending) yield* emitPending(owners);
+            pending = startCapture(entry, staging);
+            deferred = true;
+          }
         }
       } finally {
         if (!deferred) closeSync(entry.fd);
@@ -201,6 +208,18 @@ function startCapture(entry: PreparedFile, staging: SqliteStaging): PendingDatab
 async function* pause(out: TarOutput, slice: Slicer): AsyncGenerator<void> {
   while (out.full) yield;
   if (slice.due()) await slice.rest();
+}
+
+// Archives a database held still by a read transaction: its own bytes, at the size its file has now that
+// it cannot change (a checkpoint may have changed it since it was opened).
+async function* emitHeld(file: PreparedFile, held: HeldDatabase, out: TarOutput, ctx: EmitContext, slice: Slicer): AsyncGenerator<void> {
+  try {
+    const header = { ...file.header, size: fstatSync(file.fd).size };
+    const run = emitFile({ ...file, header }, out, ctx, false);
+    while (!run.next().done) yield* pause(out, slice);
+  } finally {
+    held.archived();
+  }
 }
 
 // Archives a consistent copy of a live database under the original's name, mode, owner and mtime, or the

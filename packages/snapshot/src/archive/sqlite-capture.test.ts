@@ -10,7 +10,9 @@ import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
 import { createArchiveStream, extractArchive, listArchive } from "./index.ts";
 import type { ArchiveWarning } from "./index.ts";
+import { createArchiveSource } from "./create-archive-source.ts";
 import { emitFile } from "./emit-entry.ts";
+import { createSqliteStaging } from "./sqlite-staging.ts";
 import { TarOutput } from "./tar-output.ts";
 import { collect, tempDir } from "./test-helpers.ts";
 
@@ -64,11 +66,14 @@ function createBank(path: string): void {
   db.close();
 }
 
-/** A bank database whose pages after the second are garbage: SQLite opens it, integrity_check fails. */
-function corruptBank(path: string): void {
+/**
+ * A bank database whose pages after the second are garbage: SQLite opens it, integrity_check fails. In
+ * WAL mode it is left with no WAL, so it is held rather than copied (sqlite-staging.ts).
+ */
+function corruptBank(path: string, journalMode: "DELETE" | "WAL" = "DELETE"): void {
   createBank(path);
   const db = new DatabaseSync(path);
-  db.exec("PRAGMA journal_mode=DELETE;");
+  db.exec(`PRAGMA journal_mode=${journalMode};`);
   const insert = db.prepare("INSERT INTO events(txn, payload) VALUES (?, ?)");
   db.exec("BEGIN");
   for (let i = 0; i < 500; i++) insert.run(i, `payload ${i} `.repeat(20));
@@ -145,14 +150,15 @@ describe("SQLite capture", () => {
     expect((await readdir(base)).filter((n) => n.startsWith("nacre-sqlite-"))).toEqual([]);
   });
 
-  it("fails with E_SQLITE_INTEGRITY on a database with garbage pages, and cleans up its staging copy", async () => {
+  it.each(["DELETE", "WAL"] as const)("fails with E_SQLITE_INTEGRITY on a database with garbage pages (%s journal), and cleans up", async (journalMode) => {
     // Design: the online backup copies pages verbatim, so the copy is as broken as the original and
-    // integrity_check on it fails. Storing it would hand back a broken database at restore time, and a
-    // raw copy would be no better, so the whole archive fails loudly and the night is reported failed.
+    // integrity_check on it fails (a held database is checked as it is). Storing it would hand back a
+    // broken database at restore time, and a raw copy would be no better, so the whole archive fails
+    // loudly and the night is reported failed.
     const base = await scratch();
     await mkdir(join(base, "state"));
     const dbPath = join(base, "state/app.db");
-    corruptBank(dbPath);
+    corruptBank(dbPath, journalMode);
 
     const failure = collect(createArchiveStream([{ name: "state", path: join(base, "state") }], { tempDir: base }));
     await expect(failure).rejects.toMatchObject({ code: "E_SQLITE_INTEGRITY", path: dbPath });
@@ -253,11 +259,12 @@ describe("SQLite capture", () => {
       "state/a",
       "state/a/z.txt",
       "state/b",
-      // Each database is written when the next one is met (one copy at a time), the last when the walk
-      // ends; a database archived raw brings its held-back sibling along.
-      "state/a/one.db",
-      "state/b/z.txt",
+      // Closed cleanly, two.db has no WAL: it is held and archived where it is met.
       "state/b/two.db",
+      "state/b/z.txt",
+      // A copied database is written when the next one to copy is met (one copy at a time), the last
+      // when the walk ends; a database archived raw brings its held-back sibling along.
+      "state/a/one.db",
       "state/d.txt",
       "state/c.db",
       "state/c.db-wal",
@@ -278,5 +285,122 @@ describe("SQLite capture", () => {
     }
     expect((await readFile(join(out, "state/c.db"))).equals(fragment)).toBe(true);
     expect(await readFile(join(out, "state/c.db-wal"), "utf8")).toBe("kept beside a raw database");
+  });
+});
+
+describe("SQLite capture of a database held still (WAL mode, empty WAL)", () => {
+  /** A bank in WAL mode, closed cleanly (so with no WAL), with `events` rows of ~4 KiB: several MiB. */
+  function idleBank(path: string, events: number): void {
+    createBank(path);
+    const db = new DatabaseSync(path);
+    const insert = db.prepare("INSERT INTO events(txn, payload) VALUES (0, ?)");
+    db.exec("BEGIN");
+    for (let i = 0; i < events; i++) insert.run(`seed ${i} `.repeat(400));
+    db.exec("COMMIT");
+    db.close();
+  }
+
+  it("is held only when its file alone is the snapshot: WAL mode with nothing in the WAL", async () => {
+    const base = await scratch();
+    const staging = createSqliteStaging(base);
+    cleanups.push(() => staging.dispose());
+    const idle = join(base, "idle.db");
+    idleBank(idle, 10);
+    const rollback = join(base, "rollback.db");
+    corruptBank(rollback); // DELETE journal; its garbage pages do not matter for this decision
+    const busy = join(base, "busy.db");
+    idleBank(busy, 10);
+    const writer = new DatabaseSync(busy);
+    writer.prepare("INSERT INTO events(txn, payload) VALUES (1, 'in the WAL')").run();
+    const staleWal = join(base, "stale.db");
+    idleBank(staleWal, 10);
+    writeFileSync(`${staleWal}-wal`, "not a WAL SQLite wrote");
+    try {
+      expect(staging.hold(rollback)).toBeUndefined();
+      expect(staging.hold(busy)).toBeUndefined();
+      expect(staging.hold(staleWal)).toBeUndefined();
+      expect(staging.hold(join(base, "missing.db"))).toBeUndefined();
+      const held = staging.hold(idle);
+      expect(held).toBeDefined();
+      held?.archived();
+      await staging.settle();
+      // Nothing was copied: no staging directory was ever made.
+      expect(staging.dir).toBeUndefined();
+    } finally {
+      writer.close();
+    }
+  });
+
+  it("keeps every checkpoint from writing to the file until it is archived and checked", async () => {
+    const base = await scratch();
+    const staging = createSqliteStaging(base);
+    cleanups.push(() => staging.dispose());
+    const dbPath = join(base, "app.db");
+    idleBank(dbPath, 10);
+    const before = readFileSync(dbPath);
+    const held = staging.hold(dbPath);
+    expect(held).toBeDefined();
+
+    const app = new DatabaseSync(dbPath);
+    try {
+      // The app goes on committing; the commit lands in the WAL...
+      app.prepare("INSERT INTO events(txn, payload) VALUES (1, 'after the snapshot')").run();
+      // ...and a checkpoint cannot copy it into the file while the snapshot is held.
+      const blocked = app.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get() as { busy: number };
+      expect(blocked.busy).toBe(1);
+      expect(readFileSync(dbPath).equals(before)).toBe(true);
+
+      held?.archived();
+      await staging.settle();
+      const done = app.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get() as { busy: number; checkpointed: number };
+      expect(done).toMatchObject({ busy: 0 });
+      expect(readFileSync(dbPath).equals(before)).toBe(false);
+    } finally {
+      app.close();
+    }
+  });
+
+  it("archives the file as it is, with no copy, while another process commits to the database", async () => {
+    const base = await scratch();
+    await mkdir(join(base, "state/memory"), { recursive: true });
+    const dbPath = join(base, "state/memory/index.sqlite");
+    idleBank(dbPath, 2000); // ~8 MiB: archived over many reads below
+    await writeFile(join(base, "state/memory/notes.md"), "notes\n");
+    const original = readFileSync(dbPath);
+
+    const warnings: ArchiveWarning[] = [];
+    const source = createArchiveSource([{ name: "state", path: join(base, "state") }], { tempDir: base, onWarning: (w) => warnings.push(w) });
+    const parts: Buffer[] = [];
+    const pull = async (): Promise<number> => {
+      const buf = Buffer.alloc(256 * 1024);
+      const n = await source.read(buf);
+      parts.push(buf.subarray(0, n));
+      return n;
+    };
+    // Part of the database is archived: it is held from here until its last byte is.
+    await pull();
+    await pull();
+    const writer = await startWriter(dbPath, 200);
+    // Still no copy anywhere, and the writer's commits did not reach the file being archived.
+    expect((await readdir(base)).filter((n) => n.startsWith("nacre-sqlite-"))).toEqual([]);
+    expect(readFileSync(dbPath).equals(original)).toBe(true);
+    while ((await pull()) > 0);
+    expect(writer.committed()).toBeGreaterThanOrEqual(200);
+    expect(warnings).toEqual([]);
+
+    const archive = Buffer.concat(parts);
+    // Held, it is archived where it is met, and its -wal/-shm (made by the writer) are left out.
+    expect((await listArchive(Readable.from([archive]))).map((e) => e.path)).toEqual(["state", "state/memory", "state/memory/index.sqlite", "state/memory/notes.md"]);
+    const out = join(base, "out");
+    await extractArchive(Readable.from([archive]), out);
+    const restored = readFileSync(join(out, "state/memory/index.sqlite"));
+    expect(restored.equals(original)).toBe(true);
+    const db = new DatabaseSync(join(out, "state/memory/index.sqlite"), { readOnly: true });
+    try {
+      expect(db.prepare("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+      expect(db.prepare("SELECT sum(balance) AS total, (SELECT count(*) FROM events) AS events FROM accounts").get()).toEqual({ total: TOTAL, events: 2000 });
+    } finally {
+      db.close();
+    }
   });
 });

@@ -1,10 +1,20 @@
-// Consistent copies of live SQLite databases. The app keeps writing while we archive, so the file on disk
-// is never copied byte by byte: SQLite's online backup copies the pages of one read transaction (in WAL
-// mode writers are not blocked) into a private 0700 staging directory, and the copy's bytes are archived.
-// PRAGMA integrity_check runs on the copy on a worker thread while the writer streams it and what follows,
-// so it costs no time on the archive's critical path; its verdict is collected before the archive may
-// end, and a failed one fails the archive. Only these copies touch temporary disk, one database at a time
-// (each is deleted once archived and checked), never any part of the archive.
+// Consistent captures of live SQLite databases. The app keeps writing while we archive, so a database's
+// bytes are only archived as one read transaction sees them, in one of two ways:
+//
+// - Held (hold()): a WAL-mode database whose WAL is empty, the usual state of one no connection has
+//   written since its last checkpoint. A read transaction begun then reads the main file alone, and
+//   while it is open no checkpoint can write to that file (the app's commits go on into the WAL), so the
+//   file itself is the snapshot: it is archived as it is, at once, with no copy. PRAGMA integrity_check
+//   reads the same unchanging file on a worker thread; the transaction ends once both are done.
+// - Copied (capture()): any other database. SQLite's online backup copies the pages of one read
+//   transaction (in WAL mode writers are not blocked) into a private 0700 staging directory, and the
+//   copy's bytes are archived. PRAGMA integrity_check runs on the copy on a worker thread while the
+//   writer streams it and what follows. Only these copies touch temporary disk, one database at a time
+//   (each is deleted once archived and checked), never any part of the archive.
+//
+// Either way the integrity check costs no time on the archive's critical path; its verdict is collected
+// before the archive may end, and a failed one fails the archive.
+import { statSync } from "node:fs";
 import { mkdtemp, chmod, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +32,8 @@ const SQLITE_CANTOPEN = 14;
 const SQLITE_NOTADB = 26;
 // How long a capture waits for a writer holding an exclusive lock (rollback-journal databases).
 const BUSY_TIMEOUT_MS = 30_000;
+// hold() runs on the archive's thread and must not stall it: a database busy for longer is copied instead.
+const HOLD_BUSY_TIMEOUT_MS = 50;
 
 export type SqliteCapture =
   /** Call archived() once the copy's bytes are in the archive (or will never be): it is then removed. */
@@ -29,10 +41,22 @@ export type SqliteCapture =
   | { kind: "raw"; reason: string }
   | { kind: "vanished" };
 
+/** A database whose file is held still by a read transaction (see hold()). */
+export interface HeldDatabase {
+  /** Call once the file's bytes are in the archive (or will never be); the transaction ends after the check. */
+  archived(): void;
+}
+
 /** Captures databases into a private staging directory that dispose() removes. */
 export interface SqliteStaging {
   /** The staging directory once created, so the walker can avoid archiving it. */
   readonly dir: string | undefined;
+  /**
+   * Holds the database at dbPath still if its file alone is a consistent snapshot (WAL mode, empty WAL;
+   * see the top of this file), so it can be archived as it is right away; its integrity check goes on in
+   * the background. Undefined otherwise, and then capture() copies it.
+   */
+  hold(dbPath: string): HeldDatabase | undefined;
   /** Copies the database at dbPath; its integrity check goes on in the background. */
   capture(dbPath: string): Promise<SqliteCapture>;
   /** The first failure of a background check so far (E_SQLITE_INTEGRITY), to fail the archive early. */
@@ -47,9 +71,12 @@ export function createSqliteStaging(tempDir: string = tmpdir()): SqliteStaging {
   let dir: string | undefined;
   let counter = 0;
   let failure: ArchiveError | undefined;
-  // The previous copy's check and removal; never rejects (failures land in `failure`).
+  // The previous capture's check and clean-up (a copy's removal, a held database's transaction); never
+  // rejects (failures land in `failure`).
   let previous: Promise<void> = Promise.resolve();
   const checks = new Set<IntegrityCheck>();
+  // The read transactions of held databases, still open.
+  const held = new Set<DatabaseSync>();
 
   async function ensureDir(): Promise<string> {
     if (dir) return dir;
@@ -107,6 +134,37 @@ export function createSqliteStaging(tempDir: string = tmpdir()): SqliteStaging {
     return { kind: "copy", copyPath, archived };
   }
 
+  function hold(dbPath: string): HeldDatabase | undefined {
+    const db = beginSnapshot(dbPath);
+    if (!db) return undefined;
+    held.add(db);
+    const check = startIntegrityCheck();
+    checks.add(check);
+    const verdict = check.run(dbPath, { immutable: true }).then(
+      (problems) => {
+        if (problems !== "ok") failure ??= integrityError(dbPath, problems);
+      },
+      (err: unknown) => {
+        failure ??= new ArchiveError("E_SQLITE_CAPTURE", `the integrity check of ${dbPath} failed to run: ${err instanceof Error ? err.message : String(err)}; report this as a bug`, { path: dbPath, cause: err });
+      },
+    );
+    let archived = (): void => undefined;
+    const streamed = new Promise<void>((resolve) => (archived = resolve));
+    const done = Promise.all([verdict, streamed]).then(async () => {
+      checks.delete(check);
+      await check.cancel();
+      held.delete(db);
+      endSnapshot(db);
+    });
+    previous = Promise.all([previous, done]).then(
+      () => undefined,
+      (err: unknown) => {
+        failure ??= new ArchiveError("E_SQLITE_CAPTURE", `cannot end the snapshot of ${dbPath}: ${String(err)}`, { path: dbPath, cause: err });
+      },
+    );
+    return { archived };
+  }
+
   return {
     get dir() {
       return dir;
@@ -114,6 +172,7 @@ export function createSqliteStaging(tempDir: string = tmpdir()): SqliteStaging {
     get failure() {
       return failure;
     },
+    hold,
     capture,
     async settle() {
       await previous;
@@ -123,10 +182,58 @@ export function createSqliteStaging(tempDir: string = tmpdir()): SqliteStaging {
       // A copy still being checked or streamed when the archive stops: stop its worker, then remove it all.
       await Promise.all([...checks].map((c) => c.cancel()));
       checks.clear();
+      for (const db of held) endSnapshot(db);
+      held.clear();
       if (dir) await rm(dir, { recursive: true, force: true });
       dir = undefined;
     },
   };
+}
+
+/**
+ * Opens dbPath and begins a read transaction on it, if the database is in WAL mode with an empty WAL;
+ * otherwise (or on any error, which the copy path then meets and reports) undefined. Begun with nothing
+ * in the WAL, the transaction reads the main file alone and holds the read lock every checkpoint must
+ * take exclusively before it writes to that file. The WAL is measured again once the transaction has
+ * begun: a WAL that is still empty then shows it began that way (a WAL with readers in it is never
+ * truncated), and a commit since does not matter, as it can only reach the WAL.
+ */
+function beginSnapshot(dbPath: string): DatabaseSync | undefined {
+  // Frames in the WAL may hold commits the main file lacks; and a long WAL would mean recovery work here.
+  if (walBytes(dbPath) !== 0) return undefined;
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(dbPath, { readOnly: true, timeout: HOLD_BUSY_TIMEOUT_MS });
+    db.exec("BEGIN");
+    db.prepare("SELECT count(*) FROM sqlite_schema").get();
+    // Asked inside the transaction, the mode cannot change before it ends (that needs exclusive access).
+    if (db.prepare("PRAGMA journal_mode").get()?.journal_mode !== "wal" || walBytes(dbPath) !== 0) {
+      endSnapshot(db);
+      return undefined;
+    }
+    return db;
+  } catch {
+    if (db) endSnapshot(db);
+    return undefined;
+  }
+}
+
+/** Ends a held read transaction and closes its connection; never throws. */
+function endSnapshot(db: DatabaseSync): void {
+  try {
+    if (db.isOpen) db.close(); // closing ends the read transaction
+  } catch {
+    // The connection only ever read; there is nothing to lose.
+  }
+}
+
+/** Bytes in dbPath's WAL: 0 when there is none, -1 when it cannot be told. */
+function walBytes(dbPath: string): number {
+  try {
+    return statSync(`${dbPath}-wal`).size;
+  } catch (err) {
+    return errnoOf(err) === "ENOENT" ? 0 : -1;
+  }
 }
 
 function integrityError(dbPath: string, problems: string): ArchiveError {
