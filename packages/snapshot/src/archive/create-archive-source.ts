@@ -120,7 +120,7 @@ async function* writeArchive(roots: ArchiveRoot[], opts: ArchiveOptions, out: Ta
         let step = run.next();
         for (; !step.done; step = run.next()) yield* pause(out, slice);
         if (step.value === "sqlite") {
-          const held = staging.hold(entry.absPath);
+          const held = staging.hold(entry.absPath, entry.fd);
           if (held) {
             yield* emitHeld(entry, held, out, ctx, slice);
             captured.add(entry.header.path);

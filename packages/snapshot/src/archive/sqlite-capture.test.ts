@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, fstatSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -315,12 +315,27 @@ describe("SQLite capture of a database held still (WAL mode, empty WAL)", () => 
     const staleWal = join(base, "stale.db");
     idleBank(staleWal, 10);
     writeFileSync(`${staleWal}-wal`, "not a WAL SQLite wrote");
+    const hold = (path: string) => {
+      const fd = openSync(existsSync(path) ? path : idle, "r");
+      try {
+        return staging.hold(path, fd);
+      } finally {
+        closeSync(fd);
+      }
+    };
     try {
-      expect(staging.hold(rollback)).toBeUndefined();
-      expect(staging.hold(busy)).toBeUndefined();
-      expect(staging.hold(staleWal)).toBeUndefined();
-      expect(staging.hold(join(base, "missing.db"))).toBeUndefined();
-      const held = staging.hold(idle);
+      expect(hold(rollback)).toBeUndefined();
+      expect(hold(busy)).toBeUndefined();
+      expect(hold(staleWal)).toBeUndefined();
+      expect(hold(join(base, "missing.db"))).toBeUndefined();
+      // A descriptor of another file than the one at the path (the database was replaced since).
+      const replaced = openSync(busy, "r");
+      try {
+        expect(staging.hold(idle, replaced)).toBeUndefined();
+      } finally {
+        closeSync(replaced);
+      }
+      const held = hold(idle);
       expect(held).toBeDefined();
       held?.archived();
       await staging.settle();
@@ -338,7 +353,9 @@ describe("SQLite capture of a database held still (WAL mode, empty WAL)", () => 
     const dbPath = join(base, "app.db");
     idleBank(dbPath, 10);
     const before = readFileSync(dbPath);
-    const held = staging.hold(dbPath);
+    const fd = openSync(dbPath, "r");
+    cleanups.push(async () => closeSync(fd));
+    const held = staging.hold(dbPath, fd);
     expect(held).toBeDefined();
 
     const app = new DatabaseSync(dbPath);

@@ -14,7 +14,7 @@
 //
 // Either way the integrity check costs no time on the archive's critical path; its verdict is collected
 // before the archive may end, and a failed one fails the archive.
-import { statSync } from "node:fs";
+import { fstatSync, statSync } from "node:fs";
 import { mkdtemp, chmod, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,10 +53,11 @@ export interface SqliteStaging {
   readonly dir: string | undefined;
   /**
    * Holds the database at dbPath still if its file alone is a consistent snapshot (WAL mode, empty WAL;
-   * see the top of this file), so it can be archived as it is right away; its integrity check goes on in
-   * the background. Undefined otherwise, and then capture() copies it.
+   * see the top of this file), so it can be archived as it is right away, from `fd` (which must still be
+   * that file: one replaced since it was opened is not held); its integrity check goes on in the
+   * background. Undefined otherwise, and then capture() copies it.
    */
-  hold(dbPath: string): HeldDatabase | undefined;
+  hold(dbPath: string, fd: number): HeldDatabase | undefined;
   /** Copies the database at dbPath; its integrity check goes on in the background. */
   capture(dbPath: string): Promise<SqliteCapture>;
   /** The first failure of a background check so far (E_SQLITE_INTEGRITY), to fail the archive early. */
@@ -134,9 +135,13 @@ export function createSqliteStaging(tempDir: string = tmpdir()): SqliteStaging {
     return { kind: "copy", copyPath, archived };
   }
 
-  function hold(dbPath: string): HeldDatabase | undefined {
+  function hold(dbPath: string, fd: number): HeldDatabase | undefined {
     const db = beginSnapshot(dbPath);
     if (!db) return undefined;
+    if (!sameFile(fd, dbPath)) {
+      endSnapshot(db);
+      return undefined;
+    }
     held.add(db);
     const check = startIntegrityCheck();
     checks.add(check);
@@ -224,6 +229,17 @@ function endSnapshot(db: DatabaseSync): void {
     if (db.isOpen) db.close(); // closing ends the read transaction
   } catch {
     // The connection only ever read; there is nothing to lose.
+  }
+}
+
+/** Whether the open descriptor and the path are the same file (the path was not replaced meanwhile). */
+function sameFile(fd: number, path: string): boolean {
+  try {
+    const open = fstatSync(fd);
+    const named = statSync(path);
+    return open.ino === named.ino && open.dev === named.dev;
+  } catch {
+    return false;
   }
 }
 
