@@ -1,11 +1,12 @@
 // Consistent captures of live SQLite databases. The app keeps writing while we archive, so a database's
 // bytes are only archived as one read transaction sees them, in one of two ways:
 //
-// - Held (hold()): a WAL-mode database whose WAL is empty, the usual state of one no connection has
-//   written since its last checkpoint. A read transaction begun then reads the main file alone, and
-//   while it is open no checkpoint can write to that file (the app's commits go on into the WAL), so the
-//   file itself is the snapshot: it is archived as it is, at once, with no copy. PRAGMA integrity_check
-//   reads the same unchanging file on a worker thread; the transaction ends once both are done.
+// - Held (hold()): a WAL-mode database whose WAL is empty, as SQLite leaves it when the last connection
+//   closes cleanly (typically a database whose app is stopped). A read transaction begun then reads the
+//   main file alone, and while it is open no checkpoint can write to that file (the app's commits go on
+//   into the WAL), so the file itself is the snapshot: it is archived as it is, at once, with no copy.
+//   PRAGMA integrity_check reads the same unchanging file on a worker thread; the transaction ends once
+//   both are done.
 // - Copied (capture()): any other database. SQLite's online backup copies the pages of one read
 //   transaction (in WAL mode writers are not blocked) into a private 0700 staging directory, and the
 //   copy's bytes are archived. PRAGMA integrity_check runs on the copy on a worker thread while the
