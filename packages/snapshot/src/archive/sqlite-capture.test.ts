@@ -13,6 +13,7 @@ import type { ArchiveWarning } from "./index.ts";
 import { createArchiveSource } from "./create-archive-source.ts";
 import { emitFile } from "./emit-entry.ts";
 import { createSqliteStaging } from "./sqlite-staging.ts";
+import type { SqliteStaging } from "./sqlite-staging.ts";
 import { TarOutput } from "./tar-output.ts";
 import { collect, tempDir } from "./test-helpers.ts";
 
@@ -300,10 +301,16 @@ describe("SQLite capture of a database held still (WAL mode, empty WAL)", () => 
     db.close();
   }
 
-  it("is held only when its file alone is the snapshot: WAL mode with nothing in the WAL", async () => {
+  /** A staging area in a fresh scratch directory, disposed after the test. */
+  async function scratchStaging(): Promise<{ base: string; staging: SqliteStaging }> {
     const base = await scratch();
     const staging = createSqliteStaging(base);
     cleanups.push(() => staging.dispose());
+    return { base, staging };
+  }
+
+  it("is held only when its file alone is the snapshot: WAL mode with nothing in the WAL", async () => {
+    const { base, staging } = await scratchStaging();
     const idle = join(base, "idle.db");
     idleBank(idle, 10);
     const rollback = join(base, "rollback.db");
@@ -347,9 +354,7 @@ describe("SQLite capture of a database held still (WAL mode, empty WAL)", () => 
   });
 
   it("keeps every checkpoint from writing to the file until it is archived and checked", async () => {
-    const base = await scratch();
-    const staging = createSqliteStaging(base);
-    cleanups.push(() => staging.dispose());
+    const { base, staging } = await scratchStaging();
     const dbPath = join(base, "app.db");
     idleBank(dbPath, 10);
     const before = readFileSync(dbPath);

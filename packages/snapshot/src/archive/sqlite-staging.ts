@@ -91,6 +91,18 @@ export function createSqliteStaging(tempDir: string = tmpdir()): SqliteStaging {
     return created;
   }
 
+  // Records a check's verdict on dbPath in `failure`; never rejects. `subject` names the file checked.
+  function collectVerdict(run: Promise<string>, dbPath: string, subject: string): Promise<void> {
+    return run.then(
+      (problems) => {
+        if (problems !== "ok") failure ??= integrityError(dbPath, problems);
+      },
+      (err: unknown) => {
+        failure ??= new ArchiveError("E_SQLITE_CAPTURE", `the integrity check of ${subject} failed to run: ${err instanceof Error ? err.message : String(err)}; report this as a bug`, { path: dbPath, cause: err });
+      },
+    );
+  }
+
   async function capture(dbPath: string): Promise<SqliteCapture> {
     // One copy on disk at a time: the temporary space needed is that of the largest database.
     await previous;
@@ -117,14 +129,7 @@ export function createSqliteStaging(tempDir: string = tmpdir()): SqliteStaging {
       await Promise.all([stop(), remove()]);
       throw err;
     }
-    const verdict = check.run(copyPath).then(
-      (problems) => {
-        if (problems !== "ok") failure ??= integrityError(dbPath, problems);
-      },
-      (err: unknown) => {
-        failure ??= new ArchiveError("E_SQLITE_CAPTURE", `the integrity check of the copy of ${dbPath} failed to run: ${err instanceof Error ? err.message : String(err)}; report this as a bug`, { path: dbPath, cause: err });
-      },
-    );
+    const verdict = collectVerdict(check.run(copyPath), dbPath, `the copy of ${dbPath}`);
     let archived = (): void => undefined;
     const streamed = new Promise<void>((resolve) => (archived = resolve));
     previous = Promise.all([verdict, streamed])
@@ -146,14 +151,7 @@ export function createSqliteStaging(tempDir: string = tmpdir()): SqliteStaging {
     held.add(db);
     const check = startIntegrityCheck();
     checks.add(check);
-    const verdict = check.run(dbPath, { immutable: true }).then(
-      (problems) => {
-        if (problems !== "ok") failure ??= integrityError(dbPath, problems);
-      },
-      (err: unknown) => {
-        failure ??= new ArchiveError("E_SQLITE_CAPTURE", `the integrity check of ${dbPath} failed to run: ${err instanceof Error ? err.message : String(err)}; report this as a bug`, { path: dbPath, cause: err });
-      },
-    );
+    const verdict = collectVerdict(check.run(dbPath, { immutable: true }), dbPath, dbPath);
     let archived = (): void => undefined;
     const streamed = new Promise<void>((resolve) => (archived = resolve));
     const done = Promise.all([verdict, streamed]).then(async () => {
