@@ -12,7 +12,7 @@ export async function backupVerify(ctx: AgentContext, cmd: { config?: string; ke
   const backup = await readBackup(store, cmd.key, decryptionKeyFor(config.encryption), ctx.out, ctx.signal);
   // Verify judges the backup's integrity, not what a restore may do: links pointing outside the tree are
   // counted and reported, and `backup restore` decides about them (--keep-outside-links).
-  const entries = await listArchive(backup.tar, { outsideLinks: "keep" });
+  const entries = await listArchive(backup.tar, { outsideLinks: "keep", recycle: backup.recycle });
   for await (const _ of backup.tar) {
     // listArchive stops at the end-of-archive marker; reading on makes the decryptor check the file's end.
   }

@@ -170,7 +170,7 @@ async function stage(input: PerformRestoreInput, grant: OpenedGrant, staging: st
     // As root (the service), files go back to their recorded owners, so the app running as its own
     // user can write its data again; run as anyone else, a restore cannot chown and keeps its own.
     const owners = process.getuid?.() === 0 ? "archive" : "current";
-    const extracted = await extractArchive(opened.tar, staging, { signal, outsideLinks: "reject", owners });
+    const extracted = await extractArchive(opened.tar, staging, { signal, outsideLinks: "reject", owners, recycle: opened.recycle });
     const digest = hash.digest("hex");
     if (received !== command.size || digest !== command.sha256) {
       throw new StepError("E_HASH_MISMATCH", `downloaded ${received} bytes with SHA-256 ${digest}, but the snapshot was recorded as ${command.size} bytes with ${command.sha256} — the stored object changed or is damaged`);

@@ -38,7 +38,7 @@ export async function restoreBackup(
     out.info(`restoring ${key} (${backup.encrypted ? "encrypted" : "unencrypted"}, ${backup.compression}) into staging ${staging}`);
     // Symlinks pointing outside the restored tree are refused unless asked for: they are created last and
     // never written through, but a restore should not plant links to arbitrary places by surprise.
-    const extracted = await extractArchive(backup.tar, staging, { signal, outsideLinks: opts.keepOutsideLinks ? "keep" : "reject" }).catch((err) => {
+    const extracted = await extractArchive(backup.tar, staging, { signal, outsideLinks: opts.keepOutsideLinks ? "keep" : "reject", recycle: backup.recycle }).catch((err) => {
       if ((err as { code?: string }).code === "E_UNSAFE_LINK" && !opts.keepOutsideLinks) {
         throw Object.assign(err as Error, { message: `${(err as Error).message} — if this link is your own data (not an attack), restore again with --keep-outside-links` });
       }

@@ -24,7 +24,7 @@ export async function extractArchive(source: Readable | AsyncIterable<Uint8Array
   const outsideLinks = opts.outsideLinks ?? "reject";
   const durability = await chooseDurability(root);
   const tree = new ExtractTree(root, outsideLinks, durability, opts.owners ?? "current");
-  const input = new TarInput(source);
+  const input = new TarInput(source, opts.recycle);
   const counts: ExtractResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   try {
     for await (const entry of parseTarEntries(input)) {
@@ -68,33 +68,20 @@ export function admissiblePath(entry: TarEntry): string {
   return path;
 }
 
-// Pieces of a file are gathered up to this many bytes (or pieces) and written with one writev: the
-// decompressor hands out 16 KiB chunks, and a write each would be 70,000 syscalls for a 1 GB restore.
-// Bounded, so no file is ever held whole.
-const WRITE_BATCH = 1024 * 1024;
-const BATCH_PIECES = 256;
-
+// Each piece is written as it comes, before the input is read again: the input may hand the chunk it
+// was cut from back to the decompressor (opts.recycle). Pieces are whole decompressed frames, or the
+// part of one that holds this file, so gathering them into fewer writes saves nothing.
 // Errors of the source (a chunk that fails authentication, a truncated stream) pass through as they are;
 // only the writes themselves become E_EXTRACT_IO.
 async function writeFile(tree: ExtractTree, path: string, entry: TarEntry, input: TarInput, signal: AbortSignal | undefined): Promise<number> {
   const fd = tree.createFile(path);
   let written = 0;
   try {
-    const pieces: Buffer[] = [];
-    let gathered = 0;
-    for await (const chunk of input.read(entry.size)) {
+    for await (const piece of input.read(entry.size)) {
       if (signal?.aborted) throw abortedError(signal, "the extraction");
-      pieces.push(chunk);
-      gathered += chunk.length;
-      if (gathered >= WRITE_BATCH || pieces.length >= BATCH_PIECES) {
-        tree.write(fd, path, pieces, gathered, written);
-        written += gathered;
-        pieces.length = 0;
-        gathered = 0;
-      }
+      tree.write(fd, path, piece, written);
+      written += piece.length;
     }
-    if (gathered > 0) tree.write(fd, path, pieces, gathered, written);
-    written += gathered;
   } catch (err) {
     tree.abandonFile(fd);
     throw err;

@@ -12,7 +12,7 @@
 // turning, unless the target's filesystem hangs, which then stalls the whole agent rather than only this
 // extraction. Only fsync, which waits for the disk, stays asynchronous (see durability.ts for when it is
 // used at all).
-import { closeSync, constants, fchmodSync, fchownSync, fsync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, symlinkSync, writevSync } from "node:fs";
+import { closeSync, constants, fchmodSync, fchownSync, fsync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, symlinkSync, writeSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { promisify } from "node:util";
 import { ArchiveError, errnoOf } from "./archive-error.ts";
@@ -26,8 +26,6 @@ const DIR_MODE_MASK = 0o3777;
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 /** Files or directories whose fsync + close may be in flight at once (durability "fsync"). */
 const SYNC_AHEAD = 16;
-// writev takes at most IOV_MAX (1024 on Linux) buffers; libuv writes fewer and reports a short write.
-const MAX_PIECES = 512;
 const fsyncAsync = promisify(fsync);
 
 interface Meta {
@@ -88,16 +86,14 @@ export class ExtractTree {
     }
   }
 
-  /** Writes `pieces` (`length` bytes in all) at `position`, in as few writev calls as the kernel allows. */
-  write(fd: number, path: string, pieces: Buffer[], length: number, position: number): void {
+  /** Writes `data` at `position`, looping on short writes. */
+  write(fd: number, path: string, data: Buffer, position: number): void {
     let done = 0;
-    let rest = pieces;
     try {
-      while (done < length) {
-        const n = writevSync(fd, rest.length > MAX_PIECES ? rest.slice(0, MAX_PIECES) : rest, position + done);
+      while (done < data.length) {
+        const n = writeSync(fd, data, done, data.length - done, position + done);
         if (n <= 0) throw Object.assign(new Error("a write made no progress"), { code: "EIO" });
         done += n;
-        if (done < length) rest = dropBytes(rest, n);
       }
     } catch (err) {
       throw ioError(path, err);
@@ -225,16 +221,6 @@ function lstatOrUndefined(abs: string): Stats | undefined {
 function parentOf(path: string): string {
   const slash = path.lastIndexOf("/");
   return slash < 0 ? "" : path.slice(0, slash);
-}
-
-// What is left of `pieces` after the first `n` bytes (a short write).
-function dropBytes(pieces: Buffer[], n: number): Buffer[] {
-  let skip = n;
-  let i = 0;
-  for (; i < pieces.length && skip >= (pieces[i] as Buffer).length; i++) skip -= (pieces[i] as Buffer).length;
-  const rest = pieces.slice(i);
-  if (skip > 0 && rest.length > 0) rest[0] = (rest[0] as Buffer).subarray(skip);
-  return rest;
 }
 
 // utimes takes seconds as a double, which near 2025 resolves about 240 ns. Whole seconds plus the

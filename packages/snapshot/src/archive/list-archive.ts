@@ -12,7 +12,7 @@ import type { Readable } from "node:stream";
 /** Reads a tar stream and returns its entries' metadata without writing anything (for verify). */
 export async function listArchive(source: Readable | AsyncIterable<Uint8Array>, opts: ListOptions = {}): Promise<ArchiveEntryInfo[]> {
   const outsideLinks = opts.outsideLinks ?? "reject";
-  const input = new TarInput(source);
+  const input = new TarInput(source, opts.recycle);
   const entries: ArchiveEntryInfo[] = [];
   const kinds = new Map<string, ArchiveEntryInfo["type"]>();
   const links = new Map<string, string>();

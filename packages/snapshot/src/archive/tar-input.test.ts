@@ -6,7 +6,8 @@ import { PassThrough, Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { extractArchive } from "./index.ts";
 import { TarInput } from "./tar-input.ts";
-import { rawArchive, tempDir } from "./test-helpers.ts";
+import { listArchive } from "./list-archive.ts";
+import { paxData, rawArchive, tempDir } from "./test-helpers.ts";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -79,5 +80,73 @@ describe("TarInput over a Readable", () => {
     }
     await extractArchive(Readable.from(pieces), join(t.dir, "out"));
     expect((await readFile(join(t.dir, "out/f"))).equals(data)).toBe(true);
+  });
+});
+
+describe("TarInput handing chunks back to their producer", () => {
+  // An archive with headers, pax records and bodies that straddle chunk boundaries, cut into pieces of
+  // awkward sizes, each a buffer of its own that the "producer" scribbles over the moment it comes back:
+  // a reader that still used a recycled chunk would write or parse garbage.
+  function scribbledSource(archive: Buffer): { source: Readable; recycle: (chunk: Buffer) => void; recycled: Buffer[] } {
+    const pieces: Buffer[] = [];
+    for (let at = 0, i = 0; at < archive.length; i++) {
+      const n = [1, 511, 513, 4096, 70_001, 300 * 1024][i % 6]!;
+      pieces.push(Buffer.from(archive.subarray(at, at + n)));
+      at += n;
+    }
+    const recycled: Buffer[] = [];
+    const recycle = (chunk: Buffer): void => {
+      recycled.push(chunk);
+      chunk.fill(0xee);
+    };
+    return { source: Readable.from(pieces), recycle, recycled };
+  }
+
+  function sample(): { archive: Buffer; files: Map<string, Buffer> } {
+    const files = new Map<string, Buffer>();
+    const entries = [];
+    for (let i = 0; i < 40; i++) {
+      const data = Buffer.alloc((i * 7919) % 90_000);
+      for (let j = 0; j < data.length; j++) data[j] = (i * 13 + j * 7) & 0xff;
+      const name = `dir/file-${i}`;
+      files.set(name, data);
+      if (i % 5 === 0) entries.push({ name: "PaxHeader", type: "x", data: paxData({ mtime: "1700000000.5" }) });
+      entries.push({ name, type: "0", data });
+    }
+    return { archive: rawArchive([{ name: "dir", type: "5" }, ...entries]), files };
+  }
+
+  it("extracts every byte right although each chunk is overwritten as soon as it is handed back", async () => {
+    const t = await tempDir();
+    cleanups.push(t.cleanup);
+    const { archive, files } = sample();
+    const { source, recycle, recycled } = scribbledSource(archive);
+    await extractArchive(source, join(t.dir, "out"), { recycle });
+    for (const [name, data] of files) expect((await readFile(join(t.dir, "out", name))).equals(data), name).toBe(true);
+    // Every chunk but the last came back (the last one is where the archive ended).
+    expect(recycled.length).toBeGreaterThan(20);
+    expect(new Set(recycled).size).toBe(recycled.length);
+  });
+
+  it("lists the same archive right under the same scribbling", async () => {
+    const { archive, files } = sample();
+    const { source, recycle } = scribbledSource(archive);
+    const entries = await listArchive(source, { recycle });
+    expect(entries.filter((e) => e.type === "file").map((e) => [e.path, e.size])).toEqual([...files].map(([name, data]) => [name, data.length]));
+  });
+
+  it("hands a chunk back only once it has been read past", async () => {
+    const chunks = [Buffer.alloc(512, 1), Buffer.alloc(1024, 2), Buffer.alloc(512, 3)];
+    const recycled: Buffer[] = [];
+    const input = new TarInput(Readable.from(chunks), (c) => recycled.push(c));
+    await input.readBlock();
+    expect(recycled).toEqual([]);
+    await input.readBlock();
+    expect(recycled).toEqual([chunks[0]]);
+    await input.readBlock();
+    expect(recycled).toEqual([chunks[0]]);
+    await input.readBlock();
+    expect(recycled).toEqual([chunks[0], chunks[1]]);
+    await input.close();
   });
 });

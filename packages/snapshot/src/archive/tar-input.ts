@@ -1,6 +1,8 @@
 // Reads a tar byte stream block by block without copying: header blocks and body slices are views of the
 // source's own chunks (a block that straddles two chunks is the only copy). The caller pulls; a slow disk
 // slows the source down instead of queueing data in memory, beyond a small read-ahead (read-chunks.ts).
+// Given a recycle callback, the input hands each chunk back to its producer as soon as it moves on to the
+// next one; a view it returned is then valid only until the caller's next call into the input.
 import { ArchiveError } from "./archive-error.ts";
 import { readChunks } from "./read-chunks.ts";
 import type { ChunkSource } from "./read-chunks.ts";
@@ -12,14 +14,20 @@ const EMPTY = Buffer.alloc(0);
 /** Pull-based reader of tar blocks and entry bodies over any async byte source. */
 export class TarInput {
   #source: ChunkSource;
+  #recycle: ((chunk: Buffer) => void) | undefined;
   #chunk: Buffer = EMPTY;
   #pos = 0;
   #ended = false;
   /** Bytes consumed so far; entry bodies are located by offset so unread ones can be skipped. */
   offset = 0;
 
-  constructor(source: Readable | AsyncIterable<Uint8Array>) {
+  /**
+   * With `recycle`, every chunk of the source is passed to it once read past, so a caller must be done
+   * with a block or slice (written it, decoded it) before it calls this input again.
+   */
+  constructor(source: Readable | AsyncIterable<Uint8Array>, recycle?: (chunk: Buffer) => void) {
     this.#source = readChunks(source);
+    this.#recycle = recycle;
   }
 
   /** The next 512-byte block, or null at a clean end of input; throws E_ARCHIVE_TRUNCATED on a partial block. */
@@ -57,9 +65,11 @@ export class TarInput {
 
   /** Reads `size` bytes into one buffer; only for small records (pax headers, GNU long names). */
   async readAll(size: number): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    for await (const part of this.read(size)) parts.push(part);
-    return Buffer.concat(parts, size);
+    // Copied piece by piece: a piece may be recycled as soon as the next one is read.
+    const all = Buffer.allocUnsafe(size);
+    let at = 0;
+    for await (const part of this.read(size)) at += part.copy(all, at);
+    return all;
   }
 
   /** Skips forward to an absolute offset (the end of an entry whose body was not, or not fully, read). */
@@ -86,6 +96,12 @@ export class TarInput {
   async #fill(): Promise<boolean> {
     while (this.#pos >= this.#chunk.length) {
       if (this.#ended) return false;
+      if (this.#recycle && this.#chunk !== EMPTY) {
+        const done = this.#chunk;
+        this.#chunk = EMPTY;
+        this.#pos = 0;
+        this.#recycle(done);
+      }
       const next = await this.#source.next();
       if (next === null) {
         this.#ended = true;

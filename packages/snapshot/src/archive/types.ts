@@ -60,6 +60,11 @@ export interface ListOptions {
    * restores links that point elsewhere, as GNU tar does, for trees that legitimately have them.
    */
   outsideLinks?: "reject" | "keep";
+  /**
+   * Called with each chunk of the source once the archive has been read past it, so that its producer
+   * may reuse the memory (OpenedSnapshot.recycle).
+   */
+  recycle?: (chunk: Buffer) => void;
 }
 
 /** Counts of what an extraction wrote. */

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
 import { chainStreams } from "../pipeline/chain-streams.ts";
 import { compressSource, createDecompressStages, FrameCompressor, detectContent, iterableSource, type Compression } from "./index.ts";
+import type { ZstdFrameDecompressor } from "./zstd-frame-decompressor.ts";
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -89,6 +91,49 @@ describe("zstd output memory", () => {
     const input = Buffer.concat(Array.from({ length: 200 }, (_, i) => Buffer.concat([compressible(500 + i), randomBytes(500 - i)])));
     const { restored } = await consume(true, input, 1000);
     expect(restored.equals(input)).toBe(true);
+  });
+});
+
+describe("zstd decompressor output memory", () => {
+  // Reads the decompressed chunks as the extractor does (flowing, one at a time), holds the last few
+  // like a reader with a read-ahead, checks each is still intact when it is handed back, then recycles it.
+  async function decompress(compressed: Buffer, recycle: boolean) {
+    const decompressor = createDecompressStages("zstd")[0] as ZstdFrameDecompressor;
+    const stream = chainStreams(Readable.from([compressed]), decompressor);
+    const out: Buffer[] = [];
+    const held: { chunk: Buffer; copy: Buffer }[] = [];
+    const memories = new Set<ArrayBufferLike>();
+    let changed = 0;
+    const giveBack = (h: { chunk: Buffer; copy: Buffer }) => {
+      if (!h.chunk.equals(h.copy)) changed++;
+      if (recycle) decompressor.recycle(h.chunk);
+    };
+    await new Promise<void>((resolve, reject) => {
+      stream.on("data", (chunk: Buffer) => {
+        memories.add(chunk.buffer);
+        const copy = Buffer.from(chunk);
+        out.push(copy);
+        held.push({ chunk, copy });
+        if (held.length > 3) giveBack(held.shift()!);
+      });
+      stream.on("end", resolve);
+      stream.on("error", reject);
+    });
+    held.forEach(giveBack);
+    return { restored: Buffer.concat(out), memories: memories.size, changed };
+  }
+
+  it("decompresses later frames into the memory of recycled chunks, never into one still held", async () => {
+    const input = Buffer.concat(Array.from({ length: 48 }, (_, i) => Buffer.concat([compressible(40 * 1024 + i), randomBytes(24 * 1024 - i)])));
+    const compressed = await collect(compressSource(Readable.from([input]), "zstd", { frameSize: 64 * 1024 }));
+    const recycled = await decompress(compressed, true);
+    const kept = await decompress(compressed, false);
+    expect(recycled.restored.equals(input)).toBe(true);
+    expect(kept.restored.equals(input)).toBe(true);
+    expect(recycled.changed).toBe(0);
+    // Recycled: the lanes' few buffers plus those the reader holds, reused all along; otherwise one per frame.
+    expect(recycled.memories).toBeLessThanOrEqual(availableParallelism() + 8);
+    expect(kept.memories).toBeGreaterThanOrEqual(48);
   });
 });
 

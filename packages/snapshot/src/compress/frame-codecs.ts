@@ -1,5 +1,6 @@
 import zlib from "node:zlib";
 import type { FrameCodec } from "./frame-compressor.ts";
+import { OutputBuffers } from "./output-buffers.ts";
 
 /**
  * zstd frames through a few long-lived compression streams ("lanes"). Each lane keeps its zstd context
@@ -83,7 +84,10 @@ class Lane {
   constructor(stream: CompressStream, outputs: OutputBuffers) {
     this.stream = stream;
     this.outputs = outputs;
-    stream.on("data", (chunk: Buffer) => this.parts.push(chunk));
+    stream.on("data", (chunk: Buffer) => {
+      outputs.delivered(chunk);
+      this.parts.push(chunk);
+    });
     stream.on("error", (err) => (this.failure = err));
   }
 
@@ -99,7 +103,7 @@ class Lane {
         if (failure) return reject(failure);
         const parts = this.parts;
         this.parts = [];
-        if (out) this.outputs.track(out, parts);
+        if (out) this.outputs.seal(out);
         resolve(parts);
       });
     });
@@ -107,68 +111,6 @@ class Lane {
 
   close(): void {
     this.stream.destroy();
-  }
-}
-
-/** The two fields of Node's zlib streams that hold the buffer the next output is written into. */
-interface ZlibOutput {
-  _outBuffer?: unknown;
-  _outOffset?: unknown;
-}
-
-/**
- * Output buffers for the lanes, reused once the consumer has released every part cut from them.
- *
- * Node's zlib streams write their output into a buffer of `chunkSize` bytes (here a frame's bound) and
- * allocate a fresh one whenever it fills, about every other frame: 0.5 GB of garbage per GiB backed
- * up, which V8 freed only at full GCs (about fifty per backup) and which left glibc's heap ~100 MiB
- * high. There is no public way to hand zlib a buffer, so before each frame the lane points the
- * stream's own output fields at a buffer from here. Those fields are private to zlib.js, so they are
- * checked each time: if they are ever gone or changed, or zlib wrote elsewhere, nothing is reused and
- * the stream simply allocates as before.
- */
-class OutputBuffers {
-  private readonly size: number;
-  private readonly keep: number;
-  private readonly free: Buffer[] = [];
-  /** Parts still with the consumer, per buffer; weak, so a consumer that never releases loses nothing. */
-  private readonly lent = new WeakMap<ArrayBufferLike, { buffer: Buffer; parts: number }>();
-
-  constructor(size: number, keep: number) {
-    this.size = size;
-    this.keep = keep;
-  }
-
-  /** Points the stream's next output at a free buffer (returned), or leaves it alone (null). */
-  lend(stream: CompressStream): Buffer | null {
-    const fields = stream as unknown as ZlibOutput;
-    if (!Buffer.isBuffer(fields._outBuffer) || fields._outBuffer.length !== this.size || typeof fields._outOffset !== "number") return null;
-    // Never from Node's shared pool (small sizes would be): a lent buffer must own its memory, as
-    // parts are matched to it by that memory.
-    const buffer = this.free.pop() ?? Buffer.allocUnsafeSlow(this.size);
-    fields._outBuffer = buffer;
-    fields._outOffset = 0;
-    return buffer;
-  }
-
-  /** Records which of a frame's parts were written into `buffer`; the buffer is reused once all are released. */
-  track(buffer: Buffer, parts: Buffer[]): void {
-    const count = parts.filter((p) => p.buffer === buffer.buffer).length;
-    if (count > 0) this.lent.set(buffer.buffer, { buffer, parts: count });
-    else this.put(buffer);
-  }
-
-  /** A part the consumer is done with; parts of buffers not lent from here are ignored. */
-  release(part: Uint8Array): void {
-    const entry = this.lent.get(part.buffer);
-    if (!entry) return;
-    if (--entry.parts > 0) return;
-    this.lent.delete(part.buffer);
-    this.put(entry.buffer);
-  }
-
-  private put(buffer: Buffer): void {
-    if (this.free.length < this.keep) this.free.push(buffer);
   }
 }
 

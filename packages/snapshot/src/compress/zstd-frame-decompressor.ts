@@ -1,5 +1,6 @@
 import zlib from "node:zlib";
 import type { TransformCallback } from "node:stream";
+import { OutputBuffers } from "./output-buffers.ts";
 import { ZstdFrameSplitter } from "./zstd-frame-splitter.ts";
 
 /** Frames up to this many compressed bytes are gathered whole and decompressed on a lane (ours are ≤ ~1 MiB, ≤ ~2 MiB before decision 0002's update). */
@@ -21,10 +22,15 @@ const SEQUENTIAL_CHUNK = 256 * 1024;
  * while the next frames are gathered and decoded on other lanes. Frames too big to gather (a file made
  * by the zstd CLI is usually one frame) stream in order through a single stream as before, after the
  * lanes have emitted everything before them. Memory: lanes × (one gathered frame + its held output).
+ *
+ * The lanes write each frame into a buffer lent from a small pool (output-buffers.ts); a reader that
+ * hands each emitted chunk back with recycle() once done with it lets later frames reuse that memory,
+ * instead of leaving a gigabyte of garbage per GiB restored.
  */
 export class ZstdFrameDecompressor extends ZstdFrameSplitter {
   private readonly lanes: Lane[] = [];
   private readonly concurrency: number;
+  private readonly outputs: OutputBuffers;
   private readonly inFlight: Job[] = [];
   private readonly freeInputs: Buffer[] = [];
   private segments: { slice: Buffer; frameEnd: boolean }[] = [];
@@ -38,6 +44,17 @@ export class ZstdFrameDecompressor extends ZstdFrameSplitter {
   constructor(concurrency: number) {
     super();
     this.concurrency = Math.max(1, concurrency);
+    // One buffer per lane, plus the frames on their way through the reader: its read-ahead, the chunk
+    // it is parsing, and one more.
+    this.outputs = new OutputBuffers(LANE_CHUNK, this.concurrency + 4);
+  }
+
+  /**
+   * Takes back a chunk this stream emitted once the reader is done with it (written, copied), so that a
+   * later frame may be decompressed into its memory. Chunks not written by a lane are ignored.
+   */
+  recycle(chunk: Uint8Array): void {
+    this.outputs.release(chunk);
   }
 
   protected override cut(slice: Buffer, frameEnd: boolean): void {
@@ -99,7 +116,7 @@ export class ZstdFrameDecompressor extends ZstdFrameSplitter {
   }
 
   private addLane(): Lane {
-    const lane = new Lane((part) => this.push(part));
+    const lane = new Lane((part) => this.push(part), this.outputs);
     this.lanes.push(lane);
     return lane;
   }
@@ -150,19 +167,24 @@ export class ZstdFrameDecompressor extends ZstdFrameSplitter {
 /** One long-lived decompression stream, one frame at a time. */
 class Lane {
   readonly stream: zlib.ZstdDecompress;
+  readonly outputs: OutputBuffers;
   job: Job | null = null;
 
   private readonly emit: (part: Buffer) => void;
 
-  constructor(emit: (part: Buffer) => void) {
+  constructor(emit: (part: Buffer) => void, outputs: OutputBuffers) {
     this.emit = emit;
+    this.outputs = outputs;
     this.stream = zlib.createZstdDecompress({ chunkSize: LANE_CHUNK });
-    this.stream.on("data", (part: Buffer) => this.job?.take(part));
+    this.stream.on("data", (part: Buffer) => {
+      outputs.delivered(part);
+      this.job?.take(part);
+    });
     this.stream.on("error", (err) => this.job?.fail(err));
   }
 
   start(input: Buffer, length: number): Job {
-    const job = new Job(this, input, this.emit);
+    const job = new Job(this, input, this.outputs.lend(this.stream), this.emit);
     this.job = job;
     this.stream.write(input.subarray(0, length), (err) => (err ? job.fail(err) : job.written()));
     return job;
@@ -173,6 +195,8 @@ class Lane {
 class Job {
   readonly input: Buffer;
   private readonly lane: Lane;
+  /** The buffer lent for this frame's output, if any. */
+  private readonly output: Buffer | null;
   private held: Buffer[] = [];
   private heldBytes = 0;
   private live = false;
@@ -181,9 +205,10 @@ class Job {
   private readonly emit: (part: Buffer) => void;
   private settle: { resolve: () => void; reject: (err: Error) => void } | null = null;
 
-  constructor(lane: Lane, input: Buffer, emit: (part: Buffer) => void) {
+  constructor(lane: Lane, input: Buffer, output: Buffer | null, emit: (part: Buffer) => void) {
     this.lane = lane;
     this.input = input;
+    this.output = output;
     this.emit = emit;
   }
 
@@ -223,6 +248,7 @@ class Job {
   // Done once the lane consumed the whole frame and every byte of its output has been passed on.
   private check(): void {
     if (!this.live || !this.writeDone || this.lane.stream.readableLength > 0) return;
+    if (this.output) this.lane.outputs.seal(this.output);
     this.lane.job = null;
     this.settle?.resolve();
   }

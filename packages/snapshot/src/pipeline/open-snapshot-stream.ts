@@ -1,5 +1,6 @@
-import { Readable } from "node:stream";
+import { Readable, type Transform } from "node:stream";
 import { createDecompressStages, detectContent, type Compression } from "../compress/index.ts";
+import { ZstdFrameDecompressor } from "../compress/zstd-frame-decompressor.ts";
 import { chainStreams } from "./chain-streams.ts";
 import { createDecryptStream, parseHeader, SnapshotFormatError, type DecryptionKey, type SnapshotHeader } from "../format/index.ts";
 
@@ -15,6 +16,11 @@ export interface OpenedSnapshot {
   header: SnapshotHeader | null;
   /** The plain tar stream. Every chunk it yields has been authenticated; its end is the file's end. */
   tar: Readable;
+  /**
+   * Hands a chunk of `tar` back once the reader is done with its bytes (written or copied), so the
+   * decompressor may write later output into its memory. Optional for a reader; anything else is ignored.
+   */
+  recycle(chunk: Uint8Array): void;
 }
 
 /** The read path: snapshot bytes → verified plaintext → decompressed tar, recognising what the file is. */
@@ -56,13 +62,22 @@ export async function openSnapshotStream(source: AsyncIterable<Uint8Array>, opts
   }
 
   const rest = Readable.from(replay(head, iterator), { objectMode: false });
-  if (kind !== "snapshot") return { encrypted: false, compression: kind, header: null, tar: chainStreams(rest, ...createDecompressStages(kind)) };
+  if (kind !== "snapshot") {
+    const stages = createDecompressStages(kind);
+    return { encrypted: false, compression: kind, header: null, tar: chainStreams(rest, ...stages), recycle: recyclerOf(stages) };
+  }
 
   if (!opts.key) throw new SnapshotFormatError("E_KEY_REQUIRED", "this backup is encrypted — configure backup.encryption (passphrase or keyFile) to read it");
   const key = typeof opts.key === "function" ? await opts.key() : opts.key;
   const compression: Compression = header!.contentType === "tar+zstd" ? "zstd" : "gzip";
   const decrypt = createDecryptStream({ key, onHeader: opts.onHeader });
-  return { encrypted: true, compression, header, tar: chainStreams(rest, decrypt, ...createDecompressStages(compression)) };
+  const stages = createDecompressStages(compression);
+  return { encrypted: true, compression, header, tar: chainStreams(rest, decrypt, ...stages), recycle: recyclerOf(stages) };
+}
+
+function recyclerOf(stages: Transform[]): (chunk: Uint8Array) => void {
+  const last = stages.at(-1);
+  return last instanceof ZstdFrameDecompressor ? (chunk) => last.recycle(chunk) : () => undefined;
 }
 
 async function* replay(head: Buffer[], iterator: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
