@@ -17,7 +17,7 @@ export async function backupVerify(ctx: AgentContext, cmd: { config?: string; ke
     // listArchive stops at the end-of-archive marker; reading on makes the decryptor check the file's end.
   }
   backup.progress.finish();
-  backup.checkHash();
+  await backup.checkHash();
   const files = entries.filter((e) => e.type === "file");
   const outsideLinks = entries.filter((e) => e.type === "symlink" && linkLeavesTree(e.path, e.linkpath ?? ""));
   const bytes = files.reduce((n, e) => n + e.size, 0);

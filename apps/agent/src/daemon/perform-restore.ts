@@ -4,7 +4,7 @@
 // /data. The swap is a handful of renames on one filesystem with a journal; after it the app is resumed
 // and health-checked, and a failed check swaps back. Every outcome leaves /data either restored and
 // healthy, or exactly as it was (rolledBack: true) — rolledBack: false only if putting it back failed.
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { readdir, rm, statfs, stat, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -12,6 +12,7 @@ import { openGrant } from "@nacre/core";
 import type { OpenedGrant } from "@nacre/core";
 import type { RestoreStart } from "@nacre/protocol";
 import { extractArchive, openSnapshotStream } from "@nacre/snapshot";
+import { createSha256 } from "@nacre/storage";
 import type { ResolvedAgentConfig } from "../config/index.ts";
 import type { AgentIdentity } from "../identity/identity-file.ts";
 import type { Output } from "../runtime/output.ts";
@@ -139,7 +140,8 @@ async function preflight(input: PerformRestoreInput): Promise<OpenedGrant> {
 async function stage(input: PerformRestoreInput, grant: OpenedGrant, staging: string): Promise<number> {
   const { command, signal, progress } = input;
   await rm(staging, { recursive: true, force: true });
-  const hash = createHash("sha256");
+  // On a worker thread (create-sha256.ts); disposed below whatever happens.
+  const hash = createSha256();
   let received = 0;
   const timer = setInterval(() => progress("download", `${received} of ${command.size} bytes`), PROGRESS_INTERVAL_MS);
   try {
@@ -150,7 +152,7 @@ async function stage(input: PerformRestoreInput, grant: OpenedGrant, staging: st
     });
     async function* hashed(): AsyncGenerator<Uint8Array> {
       for await (const chunk of source) {
-        hash.update(chunk);
+        await hash.update(chunk);
         received += chunk.byteLength;
         yield chunk;
       }
@@ -171,7 +173,7 @@ async function stage(input: PerformRestoreInput, grant: OpenedGrant, staging: st
     // user can write its data again; run as anyone else, a restore cannot chown and keeps its own.
     const owners = process.getuid?.() === 0 ? "archive" : "current";
     const extracted = await extractArchive(opened.tar, staging, { signal, outsideLinks: "reject", owners, recycle: opened.recycle });
-    const digest = hash.digest("hex");
+    const digest = await hash.digest();
     if (received !== command.size || digest !== command.sha256) {
       throw new StepError("E_HASH_MISMATCH", `downloaded ${received} bytes with SHA-256 ${digest}, but the snapshot was recorded as ${command.size} bytes with ${command.sha256} — the stored object changed or is damaged`);
     }
@@ -181,6 +183,7 @@ async function stage(input: PerformRestoreInput, grant: OpenedGrant, staging: st
     return extracted.files;
   } finally {
     clearInterval(timer);
+    hash.dispose();
   }
 }
 

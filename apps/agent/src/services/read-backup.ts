@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
 import { openSnapshotStream, type DecryptionKey, type OpenedSnapshot } from "@nacre/snapshot";
-import type { BackupStore, ObjectInfo } from "@nacre/storage";
+import { createSha256, type BackupStore, type ObjectInfo } from "@nacre/storage";
 import { CliError, ExitCode } from "../runtime/cli-error.ts";
 import type { Output } from "../runtime/output.ts";
 import { Progress } from "../runtime/progress.ts";
@@ -8,7 +7,7 @@ import { Progress } from "../runtime/progress.ts";
 export interface OpenedBackup extends OpenedSnapshot {
   info: ObjectInfo;
   /** Call after the tar stream has been fully consumed: checks the SHA-256 of every byte downloaded. */
-  checkHash: () => void;
+  checkHash: () => Promise<void>;
   progress: Progress;
 }
 
@@ -29,18 +28,28 @@ export async function readBackup(
   const progress = new Progress(out, "download", info.size);
   const { body } = await store.get(key, { signal, onProgress: (n) => progress.update(n) });
 
-  const hash = createHash("sha256");
+  // On a worker thread (create-sha256.ts), stopped with the download if that ends early.
+  const hash = createSha256();
   let received = 0;
   async function* hashed(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of body) {
-      hash.update(chunk);
-      received += chunk.byteLength;
-      yield chunk;
+    let complete = false;
+    try {
+      for await (const chunk of body) {
+        await hash.update(chunk);
+        received += chunk.byteLength;
+        yield chunk;
+      }
+      complete = true;
+    } finally {
+      if (!complete) hash.dispose();
     }
   }
-  const opened = await openSnapshotStream(hashed(), { key: decryptionKey });
-  const checkHash = () => {
-    const actual = hash.digest("hex");
+  const opened = await openSnapshotStream(hashed(), { key: decryptionKey }).catch((err: unknown) => {
+    hash.dispose();
+    throw err;
+  });
+  const checkHash = async () => {
+    const actual = await hash.digest();
     if (received !== info.size) {
       throw new CliError("E_HASH_MISMATCH", `downloaded ${received} bytes but the backup holds ${info.size} — retry; if it persists the stored object is damaged`, ExitCode.integrity);
     }

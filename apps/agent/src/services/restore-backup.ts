@@ -45,7 +45,7 @@ export async function restoreBackup(
       throw err;
     });
     backup.progress.finish();
-    backup.checkHash();
+    await backup.checkHash();
     out.info(`verified: every chunk authenticated, SHA-256 matches, ${extracted.files} files staged`);
 
     const placements = target ? [{ name: "(all)", staged: staging, dest: target }] : await placeRoots(staging, config);

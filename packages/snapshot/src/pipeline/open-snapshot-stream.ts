@@ -80,11 +80,21 @@ function recyclerOf(stages: Transform[]): (chunk: Uint8Array) => void {
   return last instanceof ZstdFrameDecompressor ? (chunk) => last.recycle(chunk) : () => undefined;
 }
 
+// Closing the replay early (a failed restore tears the pipeline down) closes the source too, so the
+// download stops and its file or connection is released now rather than at garbage collection.
 async function* replay(head: Buffer[], iterator: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
-  yield* head;
-  for (;;) {
-    const next = await iterator.next();
-    if (next.done) return;
-    yield next.value;
+  let done = false;
+  try {
+    yield* head;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!done) await iterator.return?.();
   }
 }
