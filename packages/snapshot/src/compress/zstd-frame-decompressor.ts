@@ -201,6 +201,7 @@ class Job {
   private heldBytes = 0;
   private live = false;
   private writeDone = false;
+  private done = false;
   private failure: Error | null = null;
   private readonly emit: (part: Buffer) => void;
   private settle: { resolve: () => void; reject: (err: Error) => void } | null = null;
@@ -247,7 +248,9 @@ class Job {
 
   // Done once the lane consumed the whole frame and every byte of its output has been passed on.
   private check(): void {
-    if (!this.live || !this.writeDone || this.lane.stream.readableLength > 0) return;
+    if (this.done || !this.live || !this.writeDone || this.lane.stream.readableLength > 0) return;
+    // Once only: by the time of a second call the buffer could be lent again, for another frame.
+    this.done = true;
     if (this.output) this.lane.outputs.seal(this.output);
     this.lane.job = null;
     this.settle?.resolve();
