@@ -58,6 +58,52 @@ export async function syncFileSystem(dir: string, signal?: AbortSignal): Promise
   }
 }
 
+/** Bytes written between two background flushes of an extraction. */
+const BACKGROUND_FLUSH_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Flushes the target's filesystem in the background while a "syncfs" extraction writes, one flush at a
+ * time, every `every` bytes, so that the flush that makes the restore durable at the end has only the
+ * tail left. On the 2-core reference VM the final flush of the reference set's 1.1 GB took 1.2–1.3 s
+ * with the cores idle; with a flush every 256 MiB meanwhile, 0.01–0.03 s.
+ *
+ * A flush that fails or cannot be run is remembered and no other is started: the end must then fsync
+ * every file instead of trusting a last flush, because the failed one may have consumed the
+ * filesystem's report of a writeback error (errseq), while the per-file report that fsync reads stays.
+ */
+export class BackgroundFlush {
+  readonly #dir: string;
+  readonly #every: number;
+  readonly #signal: AbortSignal | undefined;
+  #startedAt = 0;
+  #running: Promise<void> | null = null;
+  #failed = false;
+
+  constructor(dir: string, signal?: AbortSignal, every = BACKGROUND_FLUSH_BYTES) {
+    this.#dir = dir;
+    this.#signal = signal;
+    this.#every = every;
+  }
+
+  /** Called with the bytes written so far; starts a flush when `every` more have been written since the last. */
+  wrote(total: number): void {
+    if (this.#running || this.#failed || total - this.#startedAt < this.#every) return;
+    this.#startedAt = total;
+    this.#running = syncFileSystem(this.#dir, this.#signal)
+      .then(
+        (ok) => void (this.#failed ||= !ok),
+        () => void (this.#failed = true),
+      )
+      .finally(() => (this.#running = null));
+  }
+
+  /** Waits for the flush in progress; false if any flush failed (the caller then fsyncs every file). */
+  async settled(): Promise<boolean> {
+    await this.#running;
+    return !this.#failed;
+  }
+}
+
 /** True when a Linux kernel release string ("6.8.0-45-generic") is at least major.minor. */
 export function kernelAtLeast(kernel: string, major: number, minor: number): boolean {
   const m = /^(\d+)\.(\d+)/.exec(kernel);

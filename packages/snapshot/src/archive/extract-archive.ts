@@ -8,7 +8,7 @@ import { mkdir, open, readdir, realpath } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { ArchiveError, abortedError, errnoOf } from "./archive-error.ts";
-import { chooseDurability, syncFileSystem } from "./durability.ts";
+import { BackgroundFlush, chooseDurability, syncFileSystem } from "./durability.ts";
 import type { Durability } from "./durability.ts";
 import { checkLinkTarget, normalizeEntryPath } from "./entry-rules.ts";
 import { ExtractTree } from "./extract-tree.ts";
@@ -26,6 +26,8 @@ export async function extractArchive(source: Readable | AsyncIterable<Uint8Array
   const tree = new ExtractTree(root, outsideLinks, durability, opts.owners ?? "current");
   const input = new TarInput(source, opts.recycle);
   const counts: ExtractResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
+  const flush = durability === "syncfs" ? new BackgroundFlush(root, opts.signal) : undefined;
+  const wrote = (n: number) => flush?.wrote(counts.bytes + n);
   try {
     for await (const entry of parseTarEntries(input)) {
       if (opts.signal?.aborted) throw abortedError(opts.signal, "the extraction");
@@ -40,7 +42,7 @@ export async function extractArchive(source: Readable | AsyncIterable<Uint8Array
         tree.addSymlink(path, entry.linkpath, entry);
         counts.symlinks++;
       } else {
-        counts.bytes += await writeFile(tree, path, entry, input, opts.signal);
+        counts.bytes += await writeFile(tree, path, entry, input, opts.signal, wrote);
         counts.files++;
         opts.onProgress?.({ files: counts.files, bytes: counts.bytes });
       }
@@ -49,11 +51,12 @@ export async function extractArchive(source: Readable | AsyncIterable<Uint8Array
     // fails the restore.
     await input.drain();
     await tree.finish();
-    await makeDurable(root, durability, targetPath, created, opts.signal);
+    await makeDurable(root, durability, targetPath, created, flush, opts.signal);
     return counts;
   } finally {
     await tree.settle(false);
     await input.close();
+    await flush?.settled();
   }
 }
 
@@ -73,7 +76,8 @@ export function admissiblePath(entry: TarEntry): string {
 // part of one that holds this file, so gathering them into fewer writes saves nothing.
 // Errors of the source (a chunk that fails authentication, a truncated stream) pass through as they are;
 // only the writes themselves become E_EXTRACT_IO.
-async function writeFile(tree: ExtractTree, path: string, entry: TarEntry, input: TarInput, signal: AbortSignal | undefined): Promise<number> {
+// `wrote` hears how much of this file is written so far.
+async function writeFile(tree: ExtractTree, path: string, entry: TarEntry, input: TarInput, signal: AbortSignal | undefined, wrote: (n: number) => void): Promise<number> {
   const fd = tree.createFile(path);
   let written = 0;
   try {
@@ -81,6 +85,7 @@ async function writeFile(tree: ExtractTree, path: string, entry: TarEntry, input
       if (signal?.aborted) throw abortedError(signal, "the extraction");
       tree.write(fd, path, piece, written);
       written += piece.length;
+      wrote(written);
     }
   } catch (err) {
     tree.abandonFile(fd);
@@ -108,15 +113,13 @@ async function prepareTarget(targetDir: string): Promise<{ root: string; created
 }
 
 // With "syncfs", one flush of the filesystem at the end covers everything, the directories created above
-// the target included (a new directory lives on its parent's filesystem). Until then the kernel writes
-// back on its own only past its dirty limits (10% of memory by default); flushing in the background
-// during the extraction was tried and measured no faster on the reference machine, the writeback then
-// competing with the extraction for the same two cores. If the flush cannot be done, every file and
-// directory is fsynced now; with "fsync" the tree did that as it went. Either way a directory we created
-// is durable only once its own parent is synced too, up to one that existed.
-async function makeDurable(root: string, durability: Durability, targetPath: string, created: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+// the target included (a new directory lives on its parent's filesystem); the background flushes during
+// the extraction (BackgroundFlush) only leave it less to do. If any flush fails or cannot be done, every
+// file and directory is fsynced now; with "fsync" the tree did that as it went. Either way a directory we
+// created is durable only once its own parent is synced too, up to one that existed.
+async function makeDurable(root: string, durability: Durability, targetPath: string, created: string | undefined, flush: BackgroundFlush | undefined, signal: AbortSignal | undefined): Promise<void> {
   if (durability === "syncfs") {
-    if (await syncFileSystem(root, signal)) return;
+    if ((await flush?.settled()) !== false && (await syncFileSystem(root, signal))) return;
     await fsyncTree(root).catch((err: unknown) => {
       throw new ArchiveError("E_EXTRACT_IO", `cannot flush the restored files to disk (${errnoOf(err) ?? String(err)}); check the disk of ${targetPath}`, { path: targetPath, cause: err });
     });

@@ -2,11 +2,12 @@
 // fsync of every file and directory otherwise or when the flush cannot be done. Either way the restored
 // tree is the same, modes and mtimes included, also for modes that deny the owner access.
 import { chmod, lstat, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { kernelAtLeast, syncFileSystem } from "./durability.ts";
+import { BackgroundFlush, kernelAtLeast, syncFileSystem } from "./durability.ts";
 import { fsyncTree } from "./fsync-tree.ts";
 import { extractArchive } from "./index.ts";
 import { rawArchive, snapshotTree, tempDir } from "./test-helpers.ts";
@@ -37,6 +38,28 @@ async function withoutSync<T>(fn: () => Promise<T>): Promise<T> {
   } finally {
     process.env.PATH = saved;
     await rm(empty, { recursive: true, force: true });
+  }
+}
+
+/** Runs `fn` with a `sync` first on the PATH that logs its arguments and exits with `code`s in turn (then 0). */
+async function withLoggingSync<T>(codes: number[], fn: (calls: () => Promise<string[]>) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "nacre-sync-"));
+  const log = join(dir, "calls");
+  const script = [
+    "#!/bin/sh",
+    `n=$(cat '${log}' 2>/dev/null | wc -l)`,
+    `echo "$*" >> '${log}'`,
+    "sleep 0.05",
+    `exit $(echo '${codes.join(" ")}' | awk -v n="$n" '{ print ($(n + 1) == "" ? 0 : $(n + 1)) }')`,
+  ].join("\n");
+  await writeFile(join(dir, "sync"), script + "\n", { mode: 0o755 });
+  const saved = process.env.PATH;
+  process.env.PATH = `${dir}:${saved}`;
+  try {
+    return await fn(async () => (existsSync(log) ? (await readFile(log, "utf8")).trim().split("\n") : []));
+  } finally {
+    process.env.PATH = saved;
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -103,6 +126,49 @@ describe("durability of an extraction", () => {
     const base = await scratch();
     expect(await syncFileSystem(base)).toBe(true);
     expect(await withoutSync(() => syncFileSystem(base))).toBe(false);
+  });
+
+  it("flushes in the background as bytes are written, one flush at a time", async () => {
+    const base = await scratch();
+    await withLoggingSync([], async (calls) => {
+      const flush = new BackgroundFlush(base, undefined, 1000);
+      flush.wrote(999);
+      expect(await calls()).toEqual([]);
+      flush.wrote(1000);
+      flush.wrote(5000); // the first is still running: not a second one
+      expect(await flush.settled()).toBe(true);
+      flush.wrote(5000);
+      expect(await flush.settled()).toBe(true);
+      flush.wrote(5999); // under 1000 bytes since the last start
+      expect(await flush.settled()).toBe(true);
+      expect(await calls()).toEqual([`-f ${base}`, `-f ${base}`]);
+    });
+  });
+
+  it("stops flushing after a failed flush and reports it, so the end fsyncs every file", async () => {
+    const base = await scratch();
+    await withLoggingSync([1], async (calls) => {
+      const flush = new BackgroundFlush(base, undefined, 1000);
+      flush.wrote(1000);
+      expect(await flush.settled()).toBe(false);
+      flush.wrote(10_000);
+      expect(await flush.settled()).toBe(false);
+      expect(await calls()).toHaveLength(1);
+    });
+  });
+
+  it("restores the tree by per-file fsync, without a last flush, when a background flush failed", async () => {
+    const base = await scratch();
+    // Over 256 MiB of data, so a background flush starts during the extraction.
+    const big = Buffer.alloc(300 * 1024 * 1024, 1);
+    const archive = rawArchive([file("big.bin", big), file("small.txt", "after the flush started")]);
+    await withLoggingSync([1], async (calls) => {
+      await extractArchive(Readable.from([archive]), join(base, "out"));
+      // The failed background flush was the only one: the end fsynced file by file instead.
+      expect(await calls()).toHaveLength(1);
+    });
+    expect((await readFile(join(base, "out/small.txt"), "utf8")).toString()).toBe("after the flush started");
+    expect((await lstat(join(base, "out/big.bin"))).size).toBe(big.length);
   });
 
   it("compares kernel releases", () => {
