@@ -8,10 +8,10 @@
 // The calls are synchronous, made on the main thread between reads of the stream, as the writer's reads
 // are (file-reader.ts). Each one through fs/promises is a round trip through libuv's threadpool plus a
 // promise, and on a tree of small files those round trips, not the bytes, were the cost; the pool is also
-// where the decompressor runs. Every call is short (a write is at most 1 MiB), so the event loop keeps
-// turning, unless the target's filesystem hangs, which then stalls the whole agent rather than only this
-// extraction. Only fsync, which waits for the disk, stays asynchronous (see durability.ts for when it is
-// used at all).
+// where the decompressor runs. Every call is short (a write is one decompressed chunk, at most 2 MiB from
+// the snapshot pipeline), so the event loop keeps turning, unless the target's filesystem hangs, which
+// then stalls the whole agent rather than only this extraction. Only fsync, which waits for the disk,
+// stays asynchronous (see durability.ts for when it is used at all).
 import { closeSync, constants, fchmodSync, fchownSync, fsync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, symlinkSync, writeSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { promisify } from "node:util";
