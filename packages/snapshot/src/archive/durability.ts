@@ -64,8 +64,8 @@ const BACKGROUND_FLUSH_BYTES = 256 * 1024 * 1024;
 /**
  * Flushes the target's filesystem in the background while a "syncfs" extraction writes, one flush at a
  * time, every `every` bytes, so that the flush that makes the restore durable at the end has only the
- * tail left. On the 2-core reference VM the final flush of the reference set's 1.1 GB took 1.2–1.3 s
- * with the cores idle; with a flush every 256 MiB meanwhile, 0.01–0.03 s.
+ * tail left. On the 2-core reference VM the final flush of the reference set's 1.1 GB took 1.2–1.4 s
+ * with the cores idle; with a flush every 256 MiB meanwhile, 0.01–0.04 s.
  *
  * A flush that fails or cannot be run is remembered and no other is started: the end must then fsync
  * every file instead of trusting a last flush, because the failed one may have consumed the
