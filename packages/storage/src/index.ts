@@ -8,8 +8,8 @@ export { createS3Store } from "./s3/create-s3-store.ts";
 export type { S3StoreConfig } from "./s3/s3-context.ts";
 export type { S3ClientConfig } from "./s3/create-s3-client.ts";
 export { createFsStore } from "./fs/create-fs-store.ts";
-export { createSha256 } from "./hash/create-sha256.ts";
-export type { Sha256 } from "./hash/create-sha256.ts";
+export { createSha256, hashStream } from "./hash/create-sha256.ts";
+export type { HashedStream, Sha256 } from "./hash/create-sha256.ts";
 // Managed mode: the control plane signs, the agent uploads with URLs only (docs/storage.md).
 export { createBucketSigner } from "./presign/create-bucket-signer.ts";
 export type { BucketSigner, BucketSignerConfig, ObjectHead, PresignedPart, UploadedPart } from "./presign/bucket-signer.ts";

@@ -12,7 +12,7 @@ import { openGrant } from "@nacre/core";
 import type { OpenedGrant } from "@nacre/core";
 import type { RestoreStart } from "@nacre/protocol";
 import { extractArchive, openSnapshotStream } from "@nacre/snapshot";
-import { createSha256 } from "@nacre/storage";
+import { hashStream } from "@nacre/storage";
 import type { ResolvedAgentConfig } from "../config/index.ts";
 import type { AgentIdentity } from "../identity/identity-file.ts";
 import type { Output } from "../runtime/output.ts";
@@ -140,24 +140,18 @@ async function preflight(input: PerformRestoreInput): Promise<OpenedGrant> {
 async function stage(input: PerformRestoreInput, grant: OpenedGrant, staging: string): Promise<number> {
   const { command, signal, progress } = input;
   await rm(staging, { recursive: true, force: true });
-  // On a worker thread (create-sha256.ts); disposed below whatever happens.
-  const hash = createSha256();
-  let received = 0;
-  const timer = setInterval(() => progress("download", `${received} of ${command.size} bytes`), PROGRESS_INTERVAL_MS);
-  try {
-    progress("download", `downloading ${command.size} bytes`);
-    const source = downloadSnapshot(command.downloadUrl, command.size, {
+  // Nothing is fetched before the body is read. Hashed on a worker thread (hashStream); disposed below
+  // whatever happens.
+  const download = hashStream(
+    downloadSnapshot(command.downloadUrl, command.size, {
       signal,
       onResume: (resumes, at, reason) => progress("download", `the download broke off at byte ${at} (${reason}); resuming (${resumes})`),
-    });
-    async function* hashed(): AsyncGenerator<Uint8Array> {
-      for await (const chunk of source) {
-        await hash.update(chunk);
-        received += chunk.byteLength;
-        yield chunk;
-      }
-    }
-    const opened = await openSnapshotStream(hashed(), {
+    }),
+  );
+  const timer = setInterval(() => progress("download", `${download.bytes} of ${command.size} bytes`), PROGRESS_INTERVAL_MS);
+  try {
+    progress("download", `downloading ${command.size} bytes`);
+    const opened = await openSnapshotStream(download.body, {
       key: {
         // The header must name the very key the grant is for; a copy, since the decryptor may wipe what it is given.
         unwrap: async (keyId, wrapped) => {
@@ -173,7 +167,8 @@ async function stage(input: PerformRestoreInput, grant: OpenedGrant, staging: st
     // user can write its data again; run as anyone else, a restore cannot chown and keeps its own.
     const owners = process.getuid?.() === 0 ? "archive" : "current";
     const extracted = await extractArchive(opened.tar, staging, { signal, outsideLinks: "reject", owners, recycle: opened.recycle });
-    const digest = await hash.digest();
+    const digest = await download.digest();
+    const received = download.bytes;
     if (received !== command.size || digest !== command.sha256) {
       throw new StepError("E_HASH_MISMATCH", `downloaded ${received} bytes with SHA-256 ${digest}, but the snapshot was recorded as ${command.size} bytes with ${command.sha256} — the stored object changed or is damaged`);
     }
@@ -183,7 +178,7 @@ async function stage(input: PerformRestoreInput, grant: OpenedGrant, staging: st
     return extracted.files;
   } finally {
     clearInterval(timer);
-    hash.dispose();
+    download.dispose();
   }
 }
 

@@ -1,5 +1,5 @@
 import { openSnapshotStream, type DecryptionKey, type OpenedSnapshot } from "@nacre/snapshot";
-import { createSha256, type BackupStore, type ObjectInfo } from "@nacre/storage";
+import { hashStream, type BackupStore, type ObjectInfo } from "@nacre/storage";
 import { CliError, ExitCode } from "../runtime/cli-error.ts";
 import type { Output } from "../runtime/output.ts";
 import { Progress } from "../runtime/progress.ts";
@@ -28,28 +28,15 @@ export async function readBackup(
   const progress = new Progress(out, "download", info.size);
   const { body } = await store.get(key, { signal, onProgress: (n) => progress.update(n) });
 
-  // On a worker thread (create-sha256.ts), stopped with the download if that ends early.
-  const hash = createSha256();
-  let received = 0;
-  async function* hashed(): AsyncGenerator<Uint8Array> {
-    let complete = false;
-    try {
-      for await (const chunk of body) {
-        await hash.update(chunk);
-        received += chunk.byteLength;
-        yield chunk;
-      }
-      complete = true;
-    } finally {
-      if (!complete) hash.dispose();
-    }
-  }
-  const opened = await openSnapshotStream(hashed(), { key: decryptionKey }).catch((err: unknown) => {
-    hash.dispose();
+  // Hashed on a worker thread as it is read (hashStream), stopped with the download if that ends early.
+  const download = hashStream(body);
+  const opened = await openSnapshotStream(download.body, { key: decryptionKey }).catch((err: unknown) => {
+    download.dispose();
     throw err;
   });
   const checkHash = async () => {
-    const actual = await hash.digest();
+    const actual = await download.digest();
+    const received = download.bytes;
     if (received !== info.size) {
       throw new CliError("E_HASH_MISMATCH", `downloaded ${received} bytes but the backup holds ${info.size} — retry; if it persists the stored object is damaged`, ExitCode.integrity);
     }

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createSha256 } from "./create-sha256.ts";
+import { createSha256, hashStream } from "./create-sha256.ts";
 
 const reference = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
@@ -59,5 +59,29 @@ describe("createSha256", () => {
     hash.dispose();
     await expect(hash.update(new Uint8Array(10 * 1024 * 1024))).rejects.toThrow(/stopped \(disposed\)/);
     await expect(hash.digest()).rejects.toThrow(/stopped \(disposed\)/);
+  });
+});
+
+describe("hashStream", () => {
+  async function* chunks(data: Buffer, size: number): AsyncGenerator<Uint8Array> {
+    for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
+  }
+
+  it("passes the bytes through in their chunks, counted and hashed", async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    const stream = hashStream(chunks(data, 100_000));
+    const seen: Uint8Array[] = [];
+    for await (const chunk of stream.body) seen.push(chunk);
+    expect(seen).toHaveLength(Math.ceil(data.length / 100_000));
+    expect(Buffer.concat(seen).equals(data)).toBe(true);
+    expect(stream.bytes).toBe(data.length);
+    expect(await stream.digest()).toBe(reference(data));
+  });
+
+  it("stops its hash when the reader closes the body before the end", async () => {
+    const stream = hashStream(chunks(randomBytes(1024 * 1024), 1024));
+    for await (const _ of stream.body) break;
+    expect(stream.bytes).toBe(1024);
+    await expect(stream.digest()).rejects.toThrow(/stopped \(disposed\)/);
   });
 });

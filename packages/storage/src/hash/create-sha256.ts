@@ -46,6 +46,46 @@ export function createSha256(): Sha256 {
   }
 }
 
+/** A stream of bytes passed through as it is read, counted and hashed on the way (a download being checked). */
+export interface HashedStream {
+  /** The same bytes, in the same chunks. */
+  readonly body: AsyncIterable<Uint8Array>;
+  /** Bytes read from it so far. */
+  readonly bytes: number;
+  /** The SHA-256 of every byte read; call once the body has been read to its end. */
+  digest(): Promise<string>;
+  /** Stops the hash; done by itself when the body is closed before its end. */
+  dispose(): void;
+}
+
+/** Counts and hashes `source` (with createSha256) as a reader takes it through `body`. */
+export function hashStream(source: AsyncIterable<Uint8Array>): HashedStream {
+  const hash = createSha256();
+  let bytes = 0;
+  async function* body(): AsyncGenerator<Uint8Array> {
+    let complete = false;
+    try {
+      for await (const chunk of source) {
+        await hash.update(chunk);
+        bytes += chunk.byteLength;
+        yield chunk;
+      }
+      complete = true;
+    } finally {
+      // A reader that stops early (a failed restore) leaves no worker behind.
+      if (!complete) hash.dispose();
+    }
+  }
+  return {
+    body: body(),
+    get bytes() {
+      return bytes;
+    },
+    digest: () => hash.digest(),
+    dispose: () => hash.dispose(),
+  };
+}
+
 function inPlaceSha256(): Sha256 {
   const hash = createHash("sha256");
   return {
