@@ -103,6 +103,25 @@ export function createSqliteStaging(tempDir: string = tmpdir()): SqliteStaging {
     );
   }
 
+  // A worker for one database's integrity check, started now so its thread boots meanwhile; dispose()
+  // stops it if it is still running.
+  function trackedCheck(): { check: IntegrityCheck; stop: () => Promise<void> } {
+    const check = startIntegrityCheck();
+    checks.add(check);
+    const stop = async (): Promise<void> => {
+      checks.delete(check);
+      await check.cancel();
+    };
+    return { check, stop };
+  }
+
+  // Runs `cleanUp` once the verdict is in and the caller has said (archived()) that the bytes are archived.
+  function afterArchivedAndChecked(verdict: Promise<void>, cleanUp: () => Promise<void>): { archived: () => void; done: Promise<void> } {
+    let archived = (): void => undefined;
+    const streamed = new Promise<void>((resolve) => (archived = resolve));
+    return { archived, done: Promise.all([verdict, streamed]).then(cleanUp) };
+  }
+
   async function capture(dbPath: string): Promise<SqliteCapture> {
     // One copy on disk at a time: the temporary space needed is that of the largest database.
     await previous;
@@ -111,13 +130,7 @@ export function createSqliteStaging(tempDir: string = tmpdir()): SqliteStaging {
     const remove = async (): Promise<void> => {
       await Promise.all(["", "-wal", "-shm", "-journal"].map((s) => rm(copyPath + s, { force: true })));
     };
-    // Started now so that its thread boots while the backup runs.
-    const check = startIntegrityCheck();
-    checks.add(check);
-    const stop = async (): Promise<void> => {
-      checks.delete(check);
-      await check.cancel();
-    };
+    const { check, stop } = trackedCheck();
     try {
       const raw = await backupInto(dbPath, copyPath);
       if (raw) {
@@ -130,14 +143,13 @@ export function createSqliteStaging(tempDir: string = tmpdir()): SqliteStaging {
       throw err;
     }
     const verdict = collectVerdict(check.run(copyPath), dbPath, `the copy of ${dbPath}`);
-    let archived = (): void => undefined;
-    const streamed = new Promise<void>((resolve) => (archived = resolve));
-    previous = Promise.all([verdict, streamed])
-      .then(stop)
-      .then(remove)
-      .catch((err: unknown) => {
-        failure ??= new ArchiveError("E_SQLITE_CAPTURE", `cannot remove the staging copy ${copyPath}: ${String(err)}`, { path: copyPath, cause: err });
-      });
+    const { archived, done } = afterArchivedAndChecked(verdict, async () => {
+      await stop();
+      await remove();
+    });
+    previous = done.catch((err: unknown) => {
+      failure ??= new ArchiveError("E_SQLITE_CAPTURE", `cannot remove the staging copy ${copyPath}: ${String(err)}`, { path: copyPath, cause: err });
+    });
     return { kind: "copy", copyPath, archived };
   }
 
@@ -149,14 +161,10 @@ export function createSqliteStaging(tempDir: string = tmpdir()): SqliteStaging {
       return undefined;
     }
     held.add(db);
-    const check = startIntegrityCheck();
-    checks.add(check);
+    const { check, stop } = trackedCheck();
     const verdict = collectVerdict(check.run(dbPath, { immutable: true }), dbPath, dbPath);
-    let archived = (): void => undefined;
-    const streamed = new Promise<void>((resolve) => (archived = resolve));
-    const done = Promise.all([verdict, streamed]).then(async () => {
-      checks.delete(check);
-      await check.cancel();
+    const { archived, done } = afterArchivedAndChecked(verdict, async () => {
+      await stop();
       held.delete(db);
       endSnapshot(db);
     });

@@ -23,7 +23,8 @@ export async function createSnapshotStream(opts: SnapshotStreamOptions): Promise
   if (!encryption) return Object.assign(compressed, { recycle: compressed.release.bind(compressed) });
   // The archive starts while the keys are derived (PBKDF2 on the thread pool): its first reads, and a
   // database's consistent copy if one comes early (~0.25 s for a 177 MB database), overlap the
-  // derivation instead of following it. The compressor stops at its high-water mark until the encryptor takes its output.
+  // derivation instead of following it. The compressor stops at its high-water mark until the
+  // encryptor takes its output.
   // Key setup errors (no passphrase, an unreadable key file) come earlier, from whoever built
   // `encryption`, before any file is opened.
   // Until the chain below exists nothing else listens to the compressor: an archive error meanwhile (a
